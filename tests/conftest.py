@@ -1,0 +1,18 @@
+"""Shared test setup: tests never read the developer's own environment or .env file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _clean_alysio_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith("ALYSIO_"):
+            monkeypatch.delenv(name)
+    # pydantic-settings reads ./.env: run every test from an empty directory.
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    yield

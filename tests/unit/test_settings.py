@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.scopes_catalog import ALL_SCOPES
+from tools.settings import SettingsError, load_settings
+
+PEM = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----"
+
+
+def test_defaults_run_the_sandbox_with_every_listed_scope() -> None:
+    s = load_settings()
+    assert s.hubspot_mode == "sandbox"
+    assert s.hubspot_scopes == ALL_SCOPES
+    assert "timeline" in s.hubspot_scopes and "oauth" in s.hubspot_scopes
+    assert s.paragon_proxy_url == "https://proxy.useparagon.com"
+    assert s.hubspot_base_url == "https://api.hubapi.com"
+
+
+def test_scopes_from_env_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALYSIO_HUBSPOT_SCOPES", "crm.objects.contacts.read, oauth  crm.objects.deals.read")
+    assert load_settings().hubspot_scopes == ("crm.objects.contacts.read", "oauth", "crm.objects.deals.read")
+
+
+def test_paragon_mode_names_each_missing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALYSIO_HUBSPOT_MODE", "paragon")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "ALYSIO_PARAGON_PROJECT_ID" in str(info.value)
+    assert "ALYSIO_PARAGON_SIGNING_KEY" in str(info.value)
+
+
+def test_direct_mode_requires_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALYSIO_HUBSPOT_MODE", "direct")
+    with pytest.raises(SettingsError, match="ALYSIO_HUBSPOT_ACCESS_TOKEN"):
+        load_settings()
+
+
+def test_malformed_values_are_reported_by_variable_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALYSIO_HUBSPOT_MODE", "carrier-pigeon")
+    monkeypatch.setenv("ALYSIO_RATE_LIMIT_REQUESTS", "many")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "ALYSIO_HUBSPOT_MODE" in str(info.value)
+    assert "ALYSIO_RATE_LIMIT_REQUESTS" in str(info.value)
+
+
+def test_plain_http_base_url_is_refused_unless_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALYSIO_HUBSPOT_BASE_URL", "http://api.hubapi.com")
+    with pytest.raises(SettingsError, match="ALYSIO_HUBSPOT_BASE_URL"):
+        load_settings()
+    monkeypatch.setenv("ALYSIO_HUBSPOT_BASE_URL", "http://127.0.0.1:8765/")
+    assert load_settings().hubspot_base_url == "http://127.0.0.1:8765"
+
+
+def test_signing_key_from_text_with_escaped_newlines_or_from_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ALYSIO_HUBSPOT_MODE", "paragon")
+    monkeypatch.setenv("ALYSIO_PARAGON_PROJECT_ID", "proj-1")
+    monkeypatch.setenv("ALYSIO_PARAGON_SIGNING_KEY", PEM.replace("\n", "\\n"))
+    assert load_settings().signing_key_pem() == PEM + "\n"
+    key_file = tmp_path / "paragon.pem"
+    key_file.write_text(PEM)
+    monkeypatch.setenv("ALYSIO_PARAGON_SIGNING_KEY", str(key_file))
+    assert load_settings().signing_key_pem() == PEM + "\n"
+    monkeypatch.setenv("ALYSIO_PARAGON_SIGNING_KEY", str(tmp_path / "missing.pem"))
+    with pytest.raises(SettingsError, match="ALYSIO_PARAGON_SIGNING_KEY"):
+        load_settings().signing_key_pem()
+
+
+def test_secrets_do_not_appear_in_the_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALYSIO_HUBSPOT_MODE", "direct")
+    monkeypatch.setenv("ALYSIO_HUBSPOT_ACCESS_TOKEN", "pat-na1-very-secret")
+    s = load_settings()
+    assert "pat-na1-very-secret" not in repr(s)
+    assert "pat-na1-very-secret" not in str(s.model_dump())

@@ -1,0 +1,1 @@
+"""Tool layer: the only way the agent reaches HubSpot (client, scopes, registry, sandbox)."""

@@ -1,0 +1,148 @@
+"""Process settings, read from the environment (prefix ``ALYSIO_``) and an optional ``.env``.
+
+A missing or malformed setting is reported by its environment variable name through
+:class:`SettingsError`; the CLI prints that message and exits 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tools.scopes_catalog import ALL_SCOPES
+
+ENV_PREFIX = "ALYSIO_"
+HubSpotMode = Literal["paragon", "direct", "sandbox"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+def is_loopback_host(url: str) -> bool:
+    """True when ``url`` points at this machine (the only place plain HTTP is allowed)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(value: str, env_name: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{env_name} must be an absolute https:// URL, got {value!r}")
+    if parts.scheme == "http" and not is_loopback_host(value):
+        raise ValueError(f"{env_name} must use https:// (plain http is only allowed for loopback addresses)")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Field ``x`` is read from ``ALYSIO_X``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    hubspot_mode: HubSpotMode = "sandbox"
+
+    # Paragon proxy (production path)
+    paragon_project_id: str | None = None
+    paragon_signing_key: SecretStr | None = Field(
+        default=None, description="PEM text (escaped \\n allowed) or a path to a PEM file"
+    )
+    paragon_proxy_url: str = "https://proxy.useparagon.com"
+    paragon_api_url: str = "https://api.useparagon.com"
+    paragon_token_ttl_seconds: int = Field(default=600, ge=60, le=86400)
+
+    # Direct mode (private-app token, for development)
+    hubspot_access_token: SecretStr | None = None
+    hubspot_base_url: str = "https://api.hubapi.com"
+
+    # Granted scopes in direct and sandbox modes (comma- or space-separated in the environment)
+    hubspot_scopes: Annotated[tuple[str, ...], NoDecode] = ALL_SCOPES
+
+    # Client-side rate limiting per portal (HubSpot: 100-190 req / 10 s, search 5 req / s)
+    rate_limit_requests: int = Field(default=100, ge=1)
+    rate_limit_window_seconds: float = Field(default=10.0, gt=0)
+    rate_limit_search_per_second: int = Field(default=4, ge=1)
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=10)
+
+    @field_validator("hubspot_scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(s for s in value.replace(",", " ").split() if s)
+        return value
+
+    @field_validator("paragon_proxy_url")
+    @classmethod
+    def _proxy_url(cls, value: str) -> str:
+        return _check_base_url(value, "ALYSIO_PARAGON_PROXY_URL")
+
+    @field_validator("paragon_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return _check_base_url(value, "ALYSIO_PARAGON_API_URL")
+
+    @field_validator("hubspot_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return _check_base_url(value, "ALYSIO_HUBSPOT_BASE_URL")
+
+    @model_validator(mode="after")
+    def _mode_requirements(self) -> Settings:
+        missing: list[str] = []
+        if self.hubspot_mode == "paragon":
+            if not self.paragon_project_id:
+                missing.append("ALYSIO_PARAGON_PROJECT_ID")
+            if self.paragon_signing_key is None:
+                missing.append("ALYSIO_PARAGON_SIGNING_KEY")
+        if self.hubspot_mode == "direct" and self.hubspot_access_token is None:
+            missing.append("ALYSIO_HUBSPOT_ACCESS_TOKEN")
+        if missing:
+            raise ValueError(
+                f"{', '.join(missing)} must be set when ALYSIO_HUBSPOT_MODE={self.hubspot_mode}"
+            )
+        return self
+
+    def signing_key_pem(self) -> str:
+        """The Paragon signing key as PEM text, read from the file when the setting is a path."""
+        if self.paragon_signing_key is None:
+            raise SettingsError("ALYSIO_PARAGON_SIGNING_KEY is not set")
+        raw = self.paragon_signing_key.get_secret_value().strip()
+        if not raw.startswith("-----BEGIN"):
+            path = Path(raw).expanduser()
+            if not path.is_file():
+                raise SettingsError(
+                    "ALYSIO_PARAGON_SIGNING_KEY is neither PEM text nor the path of a readable file"
+                )
+            raw = path.read_text(encoding="utf-8").strip()
+        pem = raw.replace("\\n", "\n")
+        if "PRIVATE KEY-----" not in pem:
+            raise SettingsError("ALYSIO_PARAGON_SIGNING_KEY does not hold a PEM private key")
+        return pem + "\n"
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + "_".join(str(part) for part in loc).upper() if loc else "settings"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's errors into one :class:`SettingsError` naming each variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(msg if not err["loc"] else f"{_env_name(err['loc'])}: {msg}")
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(lines)) from None
