@@ -1,0 +1,44 @@
+"""The HubSpot layer: typed client, scope table, errors, rate limiter and object types.
+
+Import from here: ``from tools.hubspot import HubSpotClient, Connection, NotFound``.
+"""
+
+from __future__ import annotations
+
+from tools.hubspot.client import Connection, HubSpotClient, RequestHook, RequestRecord, ensure_allowed
+from tools.hubspot.errors import (
+    Conflict,
+    Forbidden,
+    HubSpotError,
+    MissingScopes,
+    NotAllowed,
+    NotFound,
+    RateLimited,
+    ReconnectRequired,
+    SearchRuleViolation,
+    UpstreamUnavailable,
+    ValidationFailed,
+)
+from tools.hubspot.types import OBJECT_TYPES, ObjectType, record_url
+
+__all__ = [
+    "OBJECT_TYPES",
+    "Conflict",
+    "Connection",
+    "Forbidden",
+    "HubSpotClient",
+    "HubSpotError",
+    "MissingScopes",
+    "NotAllowed",
+    "NotFound",
+    "ObjectType",
+    "RateLimited",
+    "ReconnectRequired",
+    "RequestHook",
+    "RequestRecord",
+    "SearchRuleViolation",
+    "UpstreamUnavailable",
+    "ValidationFailed",
+    "ensure_allowed",
+    "record_url",
+]

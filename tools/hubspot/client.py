@@ -1,0 +1,858 @@
+"""The async HubSpot client: every HubSpot request of the integration goes through here.
+
+Each operation, in order: checks the connection's granted scopes (a missing scope raises
+:class:`MissingScopes` and sends nothing), checks the request against the allow-list (no DELETE,
+ever), waits on the per-portal rate limiter, sends through the Paragon proxy (or directly in
+``direct`` mode), retries what is safe to retry, maps errors to typed exceptions and returns
+typed pydantic models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from tools import paragon
+from tools.hubspot import scopes as scope_table
+from tools.hubspot.errors import (
+    HubSpotError,
+    MissingScopes,
+    NotAllowed,
+    NotFound,
+    ReconnectRequired,
+    UpstreamUnavailable,
+    ValidationFailed,
+    error_from_response,
+    is_paragon_error_body,
+)
+from tools.hubspot.models import (
+    AccountDetails,
+    AssociatedObject,
+    AssociationInput,
+    CreateRequest,
+    CrmObject,
+    DefaultAssociationResult,
+    Filter,
+    FilterGroup,
+    MergeRequest,
+    Owner,
+    ParagonMe,
+    Pipeline,
+    PipelineStage,
+    Property,
+    Role,
+    SearchPage,
+    SearchRequest,
+    SearchResult,
+    SettingsUser,
+    Team,
+    UpdateRequest,
+)
+from tools.hubspot.ratelimit import InMemoryRateLimiter, RateLimiter, RequestKind
+from tools.hubspot.scopes import Operation, Requirement, ScopeGrant, ScopeGrants
+from tools.hubspot.search import MAX_LIMIT, MAX_RESULTS, check_search, offset_of
+from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
+from tools.settings import Settings, SettingsError, is_loopback_host
+
+log = logging.getLogger("tools.hubspot")
+
+M = TypeVar("M", bound=BaseModel)
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+MAX_RETRY_WAIT_SECONDS: Final = 30.0
+"""Longer waits (a daily limit, a data-centre move) are not slept through: the user is told instead."""
+CREATED_AFTER_SKEW_SECONDS: Final = 60.0
+"""Slack for clock skew with HubSpot when looking for a record an ambiguous create may have made."""
+_MATCH_PROPERTY_MAX_CHARS: Final = 256
+_MATCH_PROPERTIES_MAX: Final = 5  # + the created-date filter = HubSpot's 6 filters per group
+_IDENTITY_FIRST: Final = ("email", "domain", "name", "dealname", "firstname", "lastname", "hs_task_subject")
+
+# --------------------------------------------------------------------------- connection and records
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Who is calling: one tenant's HubSpot connection, acting as one Alysio user.
+
+    Attributes:
+        tenant_id: The Alysio workspace (tenant).
+        user_id: The Alysio user id; it becomes the Paragon token's ``sub``.
+        credential_id: Paragon credential id (``X-Paragon-Credential``) when the tenant has several.
+    """
+
+    tenant_id: str
+    user_id: str
+    credential_id: str | None = None
+
+    @property
+    def portal_key(self) -> str:
+        """Rate-limit key: one HubSpot account per tenant credential."""
+        return f"{self.tenant_id}:{self.credential_id or '-'}"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One HTTP exchange, handed to the request hook (the audit log). Never holds a token."""
+
+    operation: str
+    method: str
+    path_template: str
+    object_type: str | None
+    ids: tuple[str, ...]
+    scopes: tuple[str, ...]
+    status: int | None
+    correlation_id: str | None
+    latency_ms: float
+    attempt: int
+    tenant_id: str
+    user_id: str
+    error_kind: str | None = None
+
+
+RequestHook = Callable[[RequestRecord], Awaitable[None]]
+
+# --------------------------------------------------------------------------- allow-list
+
+_TYPE = "(?:" + "|".join(OBJECT_TYPES) + ")"
+_ID = r"[0-9]+"
+_SLUG = r"[A-Za-z0-9_-]+"
+ALLOWED_REQUESTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
+    (method, re.compile(pattern))
+    for method, pattern in (
+        ("GET", r"/account-info/v3/details"),
+        ("GET", r"/crm/v3/owners/?"),
+        ("GET", r"/settings/v3/users/?"),
+        ("GET", r"/settings/v3/users/roles"),
+        ("GET", r"/settings/v3/users/teams"),
+        ("POST", rf"/crm/v3/objects/{_TYPE}/search"),
+        ("GET", rf"/crm/v3/objects/{_TYPE}/{_ID}"),
+        ("POST", rf"/crm/v3/objects/{_TYPE}"),
+        ("PATCH", rf"/crm/v3/objects/{_TYPE}/{_ID}"),
+        ("POST", r"/crm/v3/objects/companies/merge"),
+        ("GET", rf"/crm/v4/objects/{_TYPE}/{_ID}/associations/{_TYPE}"),
+        ("PUT", rf"/crm/v4/objects/{_TYPE}/{_ID}/associations/default/{_TYPE}/{_ID}"),
+        ("GET", rf"/crm/v3/pipelines/{_TYPE}"),
+        ("GET", rf"/crm/v3/pipelines/{_TYPE}/{_SLUG}/stages"),
+        ("GET", rf"/crm/v3/properties/{_TYPE}"),
+    )
+)
+"""Every (method, HubSpot path) the client may send; nothing else leaves the process."""
+
+
+def ensure_allowed(method: str, path: str) -> None:
+    """Raise :class:`NotAllowed` for DELETE or any request outside :data:`ALLOWED_REQUESTS`."""
+    method = method.upper()
+    if method == "DELETE":
+        raise NotAllowed("Alysio never deletes HubSpot data: DELETE requests are refused.")
+    if not any(m == method and p.fullmatch(path) for m, p in ALLOWED_REQUESTS):
+        raise NotAllowed(f"{method} {path} is not an endpoint this integration uses.")
+
+
+def _require_secure(url: str, env_name: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(url)):
+        return
+    raise SettingsError(f"{env_name} must use https:// (plain http is only allowed for loopback addresses)")
+
+
+def _require_id(value: str, what: str = "record id") -> str:
+    value = str(value).strip()
+    if not value.isdigit():
+        raise ValidationFailed(f"A HubSpot {what} is a number, got {value!r}.")
+    return value
+
+
+def _created_property(object_type: ObjectType) -> str:
+    return "hs_createdate" if object_type in ACTIVITY_TYPES else "createdate"
+
+
+# --------------------------------------------------------------------------- the client
+
+
+@dataclass(slots=True)
+class _Exchange:
+    """What the sender needs to know about one logical request (shared by its retries)."""
+
+    conn: Connection
+    operation: Operation
+    method: str
+    path: str
+    template: str
+    object_type: ObjectType | None = None
+    ids: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    requirement: Requirement = ()
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    kind: RequestKind = "general"
+    absolute_url: str | None = None
+    attempt: int = field(default=1)
+
+
+class HubSpotClient:
+    """Async HubSpot client (one per process; it owns a pooled ``httpx.AsyncClient``).
+
+    Args:
+        settings: Process settings (mode, URLs, Paragon project, token, limits, granted scopes).
+        transport: httpx transport to use (``MockTransport`` in tests, ``ASGITransport`` for the
+            in-process sandbox); the default opens real connections.
+        clock: Wall-clock seconds since the epoch (tokens, "created after" checks, rate limiting).
+        sleep: Async sleep used between retries and by the rate limiter; tests pass a fake.
+        rate_limiter: Shared limiter; default an in-process one built from the settings.
+        request_hook: Awaited once per HTTP exchange with a :class:`RequestRecord`.
+        signing_key_pem: Paragon signing key (PEM); overrides the setting (sandbox mode).
+        granted_scopes: Initial granted scopes of every connection; default ``settings.hubspot_scopes``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.time,
+        sleep: Sleep = asyncio.sleep,
+        rate_limiter: RateLimiter | None = None,
+        request_hook: RequestHook | None = None,
+        signing_key_pem: str | None = None,
+        granted_scopes: Iterable[str] | None = None,
+    ) -> None:
+        self.mode = settings.hubspot_mode
+        self._clock = clock
+        self._sleep = sleep
+        self._hook = request_hook
+        self._max_attempts = settings.max_retries + 1
+        self._limiter: RateLimiter = rate_limiter or InMemoryRateLimiter(
+            requests=settings.rate_limit_requests,
+            window_seconds=settings.rate_limit_window_seconds,
+            search_per_second=settings.rate_limit_search_per_second,
+            clock=clock,
+            sleep=sleep,
+        )
+        self.grants = ScopeGrants(settings.hubspot_scopes if granted_scopes is None else granted_scopes)
+        self._signer: paragon.ParagonTokenSigner | None = None
+        self._direct_token: str | None = None
+        self._me_url: str | None = None
+        if self.mode == "direct":
+            if settings.hubspot_access_token is None:
+                raise SettingsError("ALYSIO_HUBSPOT_ACCESS_TOKEN must be set when ALYSIO_HUBSPOT_MODE=direct")
+            _require_secure(settings.hubspot_base_url, "ALYSIO_HUBSPOT_BASE_URL")
+            self._base = settings.hubspot_base_url.rstrip("/")
+            self._direct_token = settings.hubspot_access_token.get_secret_value()
+        else:
+            project_id = settings.paragon_project_id or ("sandbox" if self.mode == "sandbox" else None)
+            if not project_id:
+                raise SettingsError("ALYSIO_PARAGON_PROJECT_ID must be set when ALYSIO_HUBSPOT_MODE=paragon")
+            _require_secure(settings.paragon_proxy_url, "ALYSIO_PARAGON_PROXY_URL")
+            _require_secure(settings.paragon_api_url, "ALYSIO_PARAGON_API_URL")
+            pem = signing_key_pem if signing_key_pem is not None else settings.signing_key_pem()
+            self._signer = paragon.ParagonTokenSigner(
+                project_id, pem, ttl_seconds=settings.paragon_token_ttl_seconds, clock=clock
+            )
+            self._base = paragon.proxy_base_url(settings.paragon_proxy_url, project_id)
+            self._me_url = paragon.me_url(settings.paragon_api_url, project_id)
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=settings.http_timeout_seconds,
+            headers={"Accept": "application/json", "User-Agent": "alysio-hubspot-agent"},
+        )
+
+    def __repr__(self) -> str:
+        return f"HubSpotClient(mode={self.mode!r}, base={self._base!r})"
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> HubSpotClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # ----------------------------------------------------------------------- scopes
+
+    def grant_for(self, conn: Connection) -> ScopeGrant:
+        """The scopes this client believes the connection holds (narrowed on HubSpot's 403s)."""
+        return self.grants.get(conn.tenant_id, conn.credential_id)
+
+    def set_granted_scopes(self, conn: Connection, scopes: Iterable[str]) -> None:
+        """Declare a connection's granted scopes explicitly."""
+        self.grants.set(conn.tenant_id, conn.credential_id, scopes)
+
+    def _authorize(
+        self,
+        conn: Connection,
+        operation: Operation,
+        object_types: Sequence[ObjectType | None],
+        properties: Iterable[str] = (),
+    ) -> tuple[Requirement, tuple[str, ...]]:
+        granted = self.grant_for(conn).scopes
+        props = tuple(properties)
+        requirement: Requirement = ()
+        for object_type in object_types:
+            requirement += scope_table.check(operation, object_type, granted, properties=props)
+        return requirement, tuple(scope_table.flatten(requirement))
+
+    # ----------------------------------------------------------------------- transport
+
+    def _headers(self, conn: Connection, *, hubspot: bool) -> dict[str, str]:
+        if self._signer is None:
+            return {"Authorization": f"Bearer {self._direct_token}"}
+        headers = {"Authorization": f"Bearer {self._signer.token_for(conn.user_id)}"}
+        if hubspot:
+            headers.update(paragon.PROXY_HEADERS)
+        if conn.credential_id:
+            headers[paragon.CREDENTIAL_HEADER] = conn.credential_id
+        return headers
+
+    async def _emit(
+        self,
+        ex: _Exchange,
+        status: int | None,
+        correlation_id: str | None,
+        started: float,
+        error: HubSpotError | None,
+    ) -> None:
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        log.debug(
+            "%s %s %s -> %s (%.1f ms, attempt %d)",
+            ex.operation,
+            ex.method,
+            ex.template,
+            status,
+            latency_ms,
+            ex.attempt,
+        )
+        if self._hook is None:
+            return
+        record = RequestRecord(
+            operation=ex.operation,
+            method=ex.method,
+            path_template=ex.template,
+            object_type=ex.object_type,
+            ids=ex.ids,
+            scopes=ex.scopes,
+            status=status,
+            correlation_id=correlation_id,
+            latency_ms=latency_ms,
+            attempt=ex.attempt,
+            tenant_id=ex.conn.tenant_id,
+            user_id=ex.conn.user_id,
+            error_kind=error.kind if error else None,
+        )
+        try:
+            await self._hook(record)
+        except Exception:  # the exchange already happened: a failing hook must not turn it into an error
+            log.exception("request hook failed for %s %s", ex.method, ex.template)
+
+    async def _send_once(self, ex: _Exchange) -> Any:
+        """One HTTP exchange: allow-list, rate limit, send, decode, map errors."""
+        if ex.absolute_url is None:
+            ensure_allowed(ex.method, ex.path)
+        await self._limiter.acquire(ex.conn.portal_key, ex.kind)
+        url = ex.absolute_url or self._base + ex.path
+        headers = self._headers(ex.conn, hubspot=ex.absolute_url is None)
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(
+                ex.method, url, params=ex.params, json=ex.json, headers=headers
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Nothing reached HubSpot: safe to send again, even for a create.
+            error: HubSpotError = UpstreamUnavailable(
+                f"Could not reach HubSpot ({type(exc).__name__}).", ambiguous=False
+            )
+            await self._emit(ex, None, None, started, error)
+            raise error from None
+        except httpx.TransportError as exc:
+            error = UpstreamUnavailable(f"HubSpot did not answer ({type(exc).__name__}).", ambiguous=True)
+            await self._emit(ex, None, None, started, error)
+            raise error from None
+
+        status = response.status_code
+        body: Any = None
+        if response.content:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+        if self._signer is not None:
+            body = paragon.unwrap_output(body)
+            if is_paragon_error_body(body) and status < 400:
+                # The wrapped (non-raw) form reports Paragon's own failures in the body.
+                status = int(body.get("status") or 502)
+        correlation_id = response.headers.get("x-hubspot-correlation-id")
+        if isinstance(body, dict) and isinstance(body.get("correlationId"), str):
+            correlation_id = body["correlationId"]
+
+        if status < 400:
+            await self._emit(ex, status, correlation_id, started, None)
+            return body
+
+        err = error_from_response(status, _provider_body(body), response.headers, required_scopes=ex.scopes)
+        if isinstance(err, MissingScopes):
+            # HubSpot knows better than our table: remember the refusal for this connection.
+            self.grant_for(ex.conn).narrow(err.required, ex.requirement)
+            err.required = list(ex.scopes) or err.required
+        elif isinstance(err, ReconnectRequired) and self._signer is not None:
+            self._signer.forget(ex.conn.user_id)
+        await self._emit(ex, status, correlation_id, started, err)
+        raise err
+
+    async def _send(self, ex: _Exchange, *, retry_when: Callable[[BaseException], bool] | None = None) -> Any:
+        """Send with retries (tenacity) while ``retry_when`` says the failure is safe to retry."""
+        should_retry = retry_when or _retryable
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=_wait_seconds,
+            retry=retry_if_exception(should_retry),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                ex.attempt = attempt.retry_state.attempt_number
+                return await self._send_once(ex)
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    async def _get_pages(self, ex: _Exchange, model: type[M], page_size: int) -> list[M]:
+        """Follow ``paging.next.after`` to the last page of a list endpoint."""
+        items: list[M] = []
+        after: str | None = None
+        base_params = dict(ex.params or {})
+        while True:
+            params = {**base_params, "limit": page_size}
+            if after:
+                params["after"] = after
+            ex.params = params
+            body = await self._send(ex)
+            items.extend(model.model_validate(r) for r in body.get("results", []))
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return items
+
+    def _exchange(
+        self,
+        conn: Connection,
+        operation: Operation,
+        method: str,
+        template: str,
+        path: str,
+        object_types: Sequence[ObjectType | None] = (None,),
+        *,
+        ids: Sequence[str] = (),
+        properties: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> _Exchange:
+        requirement, scopes = self._authorize(conn, operation, object_types, properties)
+        return _Exchange(
+            conn=conn,
+            operation=operation,
+            method=method,
+            path=path,
+            template=template,
+            object_type=object_types[0],
+            ids=tuple(ids),
+            scopes=scopes,
+            requirement=requirement,
+            **kwargs,
+        )
+
+    # ----------------------------------------------------------------------- account and people
+
+    async def account_details(self, conn: Connection) -> AccountDetails:
+        """``GET /account-info/v3/details``: portal id, time zone, currency, UI domain."""
+        path = "/account-info/v3/details"
+        ex = self._exchange(conn, "account_details", "GET", path, path)
+        return AccountDetails.model_validate(await self._send(ex))
+
+    async def list_owners(
+        self, conn: Connection, *, archived: bool = False, email: str | None = None
+    ) -> list[Owner]:
+        """``GET /crm/v3/owners``, every page. ``archived=True`` lists only archived owners."""
+        params: dict[str, Any] = {"archived": "true" if archived else "false"}
+        if email:
+            params["email"] = email
+        path = "/crm/v3/owners"
+        ex = self._exchange(conn, "list_owners", "GET", path, path, params=params)
+        return await self._get_pages(ex, Owner, page_size=100)
+
+    async def list_users(self, conn: Connection) -> list[SettingsUser]:
+        """``GET /settings/v3/users``, every page."""
+        path = "/settings/v3/users"
+        ex = self._exchange(conn, "list_users", "GET", path, path)
+        return await self._get_pages(ex, SettingsUser, page_size=100)
+
+    async def list_roles(self, conn: Connection) -> list[Role]:
+        """``GET /settings/v3/users/roles``."""
+        path = "/settings/v3/users/roles"
+        ex = self._exchange(conn, "list_roles", "GET", path, path)
+        return await self._get_pages(ex, Role, page_size=100)
+
+    async def list_teams(self, conn: Connection) -> list[Team]:
+        """``GET /settings/v3/users/teams``."""
+        path = "/settings/v3/users/teams"
+        ex = self._exchange(conn, "list_teams", "GET", path, path)
+        return await self._get_pages(ex, Team, page_size=100)
+
+    # ----------------------------------------------------------------------- records
+
+    async def search(self, conn: Connection, object_type: ObjectType, request: SearchRequest) -> SearchPage:
+        """One page of ``POST /crm/v3/objects/{type}/search``.
+
+        Raises:
+            SearchRuleViolation: The request breaks HubSpot's search rules (nothing is sent).
+        """
+        ex = self._exchange(
+            conn,
+            "search",
+            "POST",
+            "/crm/v3/objects/{objectType}/search",
+            f"/crm/v3/objects/{object_type}/search",
+            (object_type,),
+            properties=request.properties,
+            kind="search",
+        )
+        check_search(request)
+        ex.json = request.to_wire()
+        return SearchPage.model_validate(await self._send(ex))
+
+    async def search_all(
+        self,
+        conn: Connection,
+        object_type: ObjectType,
+        request: SearchRequest,
+        *,
+        max_results: int = MAX_RESULTS,
+    ) -> SearchResult:
+        """Every page of a search, up to ``max_results`` and HubSpot's 10,000-result cap."""
+        check_search(request)
+        max_results = min(max_results, MAX_RESULTS)
+        results: list[CrmObject] = []
+        offset = offset_of(request.after)
+        total = 0
+        while True:
+            limit = min(request.limit, MAX_RESULTS - offset, max_results - len(results))
+            page_request = request.model_copy(
+                update={"after": str(offset) if offset else None, "limit": limit}
+            )
+            page = await self.search(conn, object_type, page_request)
+            total = page.total
+            results.extend(page.results)
+            nxt = page.next_after
+            if nxt is None:
+                return SearchResult(total=total, results=results, truncated=False)
+            offset = offset_of(nxt)
+            if len(results) >= max_results or offset >= MAX_RESULTS:
+                return SearchResult(total=total, results=results, truncated=True)
+
+    async def get_object(
+        self,
+        conn: Connection,
+        object_type: ObjectType,
+        object_id: str,
+        *,
+        properties: Sequence[str] = (),
+        associations: Sequence[ObjectType] = (),
+    ) -> CrmObject:
+        """``GET /crm/v3/objects/{type}/{id}`` with the given properties and associated types."""
+        object_id = _require_id(object_id)
+        params: dict[str, str] = {}
+        if properties:
+            params["properties"] = ",".join(properties)
+        if associations:
+            params["associations"] = ",".join(associations)
+        ex = self._exchange(
+            conn,
+            "get_object",
+            "GET",
+            "/crm/v3/objects/{objectType}/{objectId}",
+            f"/crm/v3/objects/{object_type}/{object_id}",
+            (object_type, *associations),
+            ids=(object_id,),
+            properties=properties,
+            params=params,
+        )
+        return CrmObject.model_validate(await self._send(ex))
+
+    async def list_associations(
+        self, conn: Connection, from_type: ObjectType, from_id: str, to_type: ObjectType
+    ) -> list[AssociatedObject]:
+        """``GET /crm/v4/objects/{from}/{id}/associations/{to}``, every page."""
+        from_id = _require_id(from_id)
+        ex = self._exchange(
+            conn,
+            "list_associations",
+            "GET",
+            "/crm/v4/objects/{fromObjectType}/{objectId}/associations/{toObjectType}",
+            f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}",
+            (from_type, to_type),
+            ids=(from_id,),
+        )
+        return await self._get_pages(ex, AssociatedObject, page_size=500)
+
+    async def list_pipelines(self, conn: Connection, object_type: ObjectType = "deals") -> list[Pipeline]:
+        """``GET /crm/v3/pipelines/{type}``: every pipeline with its stages (to find pipeline ids)."""
+        ex = self._exchange(
+            conn,
+            "list_pipelines",
+            "GET",
+            "/crm/v3/pipelines/{objectType}",
+            f"/crm/v3/pipelines/{object_type}",
+            (object_type,),
+        )
+        body = await self._send(ex)
+        return [Pipeline.model_validate(p) for p in body.get("results", [])]
+
+    async def pipeline_stages(
+        self, conn: Connection, object_type: ObjectType = "deals", pipeline_id: str = "default"
+    ) -> list[PipelineStage]:
+        """``GET /crm/v3/pipelines/{type}/{pipelineId}/stages``."""
+        if not re.fullmatch(_SLUG, pipeline_id):
+            raise ValidationFailed(f"Not a pipeline id: {pipeline_id!r}.")
+        ex = self._exchange(
+            conn,
+            "pipeline_stages",
+            "GET",
+            "/crm/v3/pipelines/{objectType}/{pipelineId}/stages",
+            f"/crm/v3/pipelines/{object_type}/{pipeline_id}/stages",
+            (object_type,),
+            ids=(pipeline_id,),
+        )
+        body = await self._send(ex)
+        return [PipelineStage.model_validate(s) for s in body.get("results", [])]
+
+    async def list_properties(self, conn: Connection, object_type: ObjectType) -> list[Property]:
+        """``GET /crm/v3/properties/{type}``: property definitions (names, types, options)."""
+        ex = self._exchange(
+            conn,
+            "list_properties",
+            "GET",
+            "/crm/v3/properties/{objectType}",
+            f"/crm/v3/properties/{object_type}",
+            (object_type,),
+        )
+        body = await self._send(ex)
+        return [Property.model_validate(p) for p in body.get("results", [])]
+
+    # ----------------------------------------------------------------------- writes
+
+    async def create(
+        self,
+        conn: Connection,
+        object_type: ObjectType,
+        properties: Mapping[str, str],
+        associations: Sequence[AssociationInput] = (),
+    ) -> CrmObject:
+        """``POST /crm/v3/objects/{type}`` with inline associations.
+
+        A create is not idempotent, so it is never resent blindly: when it fails ambiguously
+        (timeout or 5xx after the request left), the client searches for a record with the sent
+        properties created since the attempt began, returns it if found, and resends once only
+        when none exists.
+        """
+        body = CreateRequest(properties=dict(properties), associations=list(associations)).to_wire()
+        ex = self._exchange(
+            conn,
+            "create",
+            "POST",
+            "/crm/v3/objects/{objectType}",
+            f"/crm/v3/objects/{object_type}",
+            (object_type,),
+            json=body,
+        )
+        started = self._clock()
+        try:
+            return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+        except UpstreamUnavailable as exc:
+            if not exc.ambiguous:
+                raise
+            existing = await self._find_created(conn, object_type, properties, started)
+            if existing is not None:
+                log.info("create %s: found the record an ambiguous attempt made; not resending", object_type)
+                return existing
+        return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+
+    async def _find_created(
+        self, conn: Connection, object_type: ObjectType, properties: Mapping[str, str], started: float
+    ) -> CrmObject | None:
+        """Look for the record an ambiguous create may have made (None when surely absent).
+
+        Raises:
+            UpstreamUnavailable: The check itself was impossible (nothing to match on, or it failed).
+        """
+        usable = [
+            (k, v)
+            for k, v in properties.items()
+            if v
+            and len(v) <= _MATCH_PROPERTY_MAX_CHARS
+            and k != "hs_timestamp"
+            and not k.endswith(("date", "_time"))
+        ]
+        usable.sort(
+            key=lambda kv: _IDENTITY_FIRST.index(kv[0]) if kv[0] in _IDENTITY_FIRST else len(_IDENTITY_FIRST)
+        )
+        if not usable:
+            raise UpstreamUnavailable(
+                f"HubSpot did not confirm the new {object_type} record and there is nothing to look it up by; "
+                "it was not sent again. Check HubSpot before retrying.",
+            )
+        since = str(int((started - CREATED_AFTER_SKEW_SECONDS) * 1000))
+        filters = [Filter(property_name=k, operator="EQ", value=v) for k, v in usable[:_MATCH_PROPERTIES_MAX]]
+        filters.append(Filter(property_name=_created_property(object_type), operator="GTE", value=since))
+        request = SearchRequest(filter_groups=[FilterGroup(filters=filters)], limit=1)
+        try:
+            page = await self.search(conn, object_type, request)
+        except HubSpotError as exc:
+            raise UpstreamUnavailable(
+                f"HubSpot did not confirm the new {object_type} record and checking for it failed ({exc.kind}); "
+                "it was not sent again. Check HubSpot before retrying.",
+            ) from None
+        return page.results[0] if page.results else None
+
+    async def update(
+        self, conn: Connection, object_type: ObjectType, object_id: str, properties: Mapping[str, str]
+    ) -> CrmObject:
+        """``PATCH /crm/v3/objects/{type}/{id}`` (idempotent: retried like a read)."""
+        object_id = _require_id(object_id)
+        ex = self._exchange(
+            conn,
+            "update",
+            "PATCH",
+            "/crm/v3/objects/{objectType}/{objectId}",
+            f"/crm/v3/objects/{object_type}/{object_id}",
+            (object_type,),
+            ids=(object_id,),
+            json=UpdateRequest(properties=dict(properties)).to_wire(),
+        )
+        return CrmObject.model_validate(await self._send(ex))
+
+    async def merge_companies(self, conn: Connection, primary_id: str, id_to_merge: str) -> CrmObject:
+        """``POST /crm/v3/objects/companies/merge``; the primary's values win.
+
+        HubSpot gives the merged company a new id and both old ids resolve to it. After an
+        ambiguous failure the client reads both ids: if they resolve to one record the merge
+        happened and that record is returned; only if they are still two records is it resent.
+        """
+        primary_id, id_to_merge = _require_id(primary_id), _require_id(id_to_merge)
+        if primary_id == id_to_merge:
+            raise ValidationFailed("A company cannot be merged into itself.")
+        ex = self._exchange(
+            conn,
+            "merge",
+            "POST",
+            "/crm/v3/objects/companies/merge",
+            "/crm/v3/objects/companies/merge",
+            ("companies",),
+            ids=(primary_id, id_to_merge),
+            json=MergeRequest(primary_object_id=primary_id, object_id_to_merge=id_to_merge).to_wire(),
+        )
+        try:
+            return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+        except UpstreamUnavailable as exc:
+            if not exc.ambiguous:
+                raise
+            try:
+                first = await self.get_object(conn, "companies", primary_id)
+                second = await self.get_object(conn, "companies", id_to_merge)
+            except (NotFound, UpstreamUnavailable):
+                raise UpstreamUnavailable(
+                    "HubSpot did not confirm the merge and its outcome could not be checked; it was not sent "
+                    "again. Check both companies in HubSpot before retrying.",
+                ) from None
+            if first.id == second.id:
+                return first
+        return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+
+    async def associate_default(
+        self, conn: Connection, from_type: ObjectType, from_id: str, to_type: ObjectType, to_id: str
+    ) -> DefaultAssociationResult:
+        """``PUT /crm/v4/objects/{from}/{id}/associations/default/{to}/{toId}`` (idempotent)."""
+        from_id, to_id = _require_id(from_id), _require_id(to_id)
+        ex = self._exchange(
+            conn,
+            "associate_default",
+            "PUT",
+            "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+            f"/crm/v4/objects/{from_type}/{from_id}/associations/default/{to_type}/{to_id}",
+            (from_type, to_type),
+            ids=(from_id, to_id),
+        )
+        return DefaultAssociationResult.model_validate(await self._send(ex) or {"status": "COMPLETE"})
+
+    # ----------------------------------------------------------------------- Paragon
+
+    async def paragon_me(self, conn: Connection) -> ParagonMe:
+        """Paragon's ``GET /projects/{id}/sdk/me``: is HubSpot connected, which credential, its status.
+
+        Raises:
+            NotAllowed: In ``direct`` mode (there is no Paragon).
+        """
+        if self._me_url is None:
+            raise NotAllowed("There is no Paragon connection in direct mode.")
+        ex = self._exchange(
+            conn, "paragon_me", "GET", "/projects/{projectId}/sdk/me", "/sdk/me", absolute_url=self._me_url
+        )
+        return ParagonMe.model_validate(await self._send(ex))
+
+
+# --------------------------------------------------------------------------- retry policy
+
+
+def _provider_body(body: Any) -> Any:
+    """HubSpot's error body, when Paragon embedded it in its own error envelope."""
+    if not is_paragon_error_body(body):
+        return body
+    meta = body.get("meta") or {}
+    if isinstance(meta, dict) and meta.get("isIntegrationError"):
+        for key in ("body", "response", "data"):
+            inner = meta.get(key)
+            if isinstance(inner, dict) and ("category" in inner or "correlationId" in inner):
+                return inner
+    return body
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Reads, PATCH and the association PUT: retry 429s, 5xx, timeouts and connection errors."""
+    if not isinstance(exc, HubSpotError) or not exc.retryable:
+        return False
+    wait = getattr(exc, "retry_after", None)
+    return wait is None or wait <= MAX_RETRY_WAIT_SECONDS
+
+
+def _retryable_unsent(exc: BaseException) -> bool:
+    """Creates and merges: retry only when HubSpot surely did not act (429, nothing sent)."""
+    if isinstance(exc, UpstreamUnavailable) and exc.ambiguous:
+        return False
+    return _retryable(exc)
+
+
+def _wait_seconds(state: RetryCallState) -> float:
+    """HubSpot's own wait (``Retry-After`` or its rate-limit window) when given, else exponential backoff."""
+    exc = state.outcome.exception() if state.outcome else None
+    wait = getattr(exc, "retry_after", None)
+    if isinstance(wait, int | float):
+        return float(wait)
+    return float(min(8.0, 0.25 * 2 ** (state.attempt_number - 1)))
+
+
+__all__ = [
+    "ALLOWED_REQUESTS",
+    "MAX_LIMIT",
+    "Connection",
+    "HubSpotClient",
+    "RequestHook",
+    "RequestRecord",
+    "ensure_allowed",
+]
