@@ -1,0 +1,289 @@
+"""Create, read and update of all eight object types through the official SDK.
+
+Sources: HUBSPOT_FACTS §1 (ids and values are strings), §2.5 (GET by id: repeated `properties`
+and `associations` query params), §2.6 (create answers 201 SimplePublicObject), §2.7 (PATCH
+answers 200), §5 (default and system properties).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hubspot.crm.objects import (
+    AssociationSpec,
+    PublicAssociationsForObject,
+    PublicObjectId,
+    SimplePublicObjectInput,
+    SimplePublicObjectInputForCreate,
+)
+
+from .conftest import MINIMAL_PROPERTIES, OBJECT_TYPES, Portal
+
+# System properties present on every object (HUBSPOT_FACTS §5.2).
+LAST_MODIFIED = {"contacts": "lastmodifieddate"}
+
+# GET without `properties` returns these (HUBSPOT_FACTS §5.1; DOC-SEARCH for activities).
+DEFAULT_GET_PROPERTIES: dict[str, set[str]] = {
+    "contacts": {"firstname", "lastname", "email", "createdate", "lastmodifieddate", "hs_object_id"},
+    "companies": {"name", "domain", "createdate", "hs_lastmodifieddate", "hs_object_id"},
+    "deals": {
+        "dealname",
+        "amount",
+        "closedate",
+        "pipeline",
+        "dealstage",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+    },
+}
+
+
+@pytest.mark.parametrize("object_type", OBJECT_TYPES)
+def test_create_answers_201_with_a_string_id_and_string_property_values(
+    portal: Portal, object_type: str
+) -> None:
+    api = portal.sdk().crm.objects.basic_api
+    data, status, _headers = api.create_with_http_info(
+        object_type, SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES[object_type])
+    )
+
+    assert status == 201
+    assert data is not None  # the SDK only decodes a body for the documented 201
+    assert data.id.isdigit()
+    assert data.created_at is not None and data.updated_at is not None
+    assert data.archived is False
+    assert all(isinstance(v, str) or v is None for v in data.properties.values())
+    assert data.properties["hs_object_id"] == data.id
+
+
+@pytest.mark.parametrize("object_type", OBJECT_TYPES)
+def test_get_by_id_returns_the_requested_properties_given_as_repeated_params(
+    portal: Portal, object_type: str
+) -> None:
+    created = portal.create(object_type, MINIMAL_PROPERTIES[object_type])
+    wanted = sorted(MINIMAL_PROPERTIES[object_type])[:2]
+
+    # The SDK sends `properties` as repeated params (collectionFormat multi).
+    got = portal.sdk().crm.objects.basic_api.get_by_id(object_type, created["id"], properties=wanted)
+
+    assert got.id == created["id"]
+    for name in wanted:
+        assert got.properties[name] is not None
+    # HubSpot always adds hs_object_id and the creation / modification dates.
+    assert got.properties["hs_object_id"] == created["id"]
+    assert set(wanted) <= set(got.properties)
+
+
+def test_get_by_id_accepts_a_comma_separated_properties_list(portal: Portal) -> None:
+    created = portal.create("contacts", {**MINIMAL_PROPERTIES["contacts"], "jobtitle": "CTO"})
+
+    response = portal.api(
+        "GET", f"/crm/v3/objects/contacts/{created['id']}", params={"properties": "jobtitle,email"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["properties"]["jobtitle"] == "CTO"
+    assert response.json()["properties"]["email"] == "ada@example.com"
+
+
+def test_requested_unset_property_is_null_and_unknown_property_is_omitted(portal: Portal) -> None:
+    # HUBSPOT_FACTS §1 "Unset / unknown requested properties" (DOC-CONTACTS).
+    created = portal.create("contacts", MINIMAL_PROPERTIES["contacts"])
+
+    got = portal.sdk().crm.contacts.basic_api.get_by_id(
+        created["id"], properties=["jobtitle", "no_such_property_xyz"]
+    )
+
+    assert "jobtitle" in got.properties
+    assert got.properties["jobtitle"] is None
+    assert "no_such_property_xyz" not in got.properties
+
+
+@pytest.mark.parametrize("object_type", ["contacts", "companies", "deals"])
+def test_get_without_properties_returns_the_default_set(portal: Portal, object_type: str) -> None:
+    created = portal.create(object_type, MINIMAL_PROPERTIES[object_type])
+
+    response = portal.api("GET", f"/crm/v3/objects/{object_type}/{created['id']}")
+
+    assert response.status_code == 200
+    assert set(response.json()["properties"]) == DEFAULT_GET_PROPERTIES[object_type]
+
+
+@pytest.mark.parametrize("object_type", OBJECT_TYPES)
+def test_patch_answers_200_and_changes_only_the_given_property(portal: Portal, object_type: str) -> None:
+    created = portal.create(object_type, MINIMAL_PROPERTIES[object_type])
+    name = {
+        "contacts": "jobtitle",
+        "companies": "city",
+        "deals": "description",
+        "tasks": "hs_task_body",
+        "notes": "hs_note_body",
+        "calls": "hs_call_body",
+        "meetings": "hs_meeting_body",
+        "emails": "hs_email_text",
+    }[object_type]
+    api = portal.sdk().crm.objects.basic_api
+
+    data, status, _ = api.update_with_http_info(
+        object_type, created["id"], SimplePublicObjectInput(properties={name: "Updated value"})
+    )
+
+    assert status == 200
+    assert data.id == created["id"]
+    assert data.properties[name] == "Updated value"
+    again = api.get_by_id(object_type, created["id"], properties=[name, *MINIMAL_PROPERTIES[object_type]])
+    assert again.properties[name] == "Updated value"
+    for key, value in MINIMAL_PROPERTIES[object_type].items():
+        if key not in ("hs_timestamp", "closedate", "hs_meeting_start_time", "hs_meeting_end_time"):
+            assert again.properties[key] == value
+    assert again.updated_at >= again.created_at
+
+
+def test_patch_with_empty_string_clears_a_value(portal: Portal) -> None:
+    # HUBSPOT_FACTS §1 "Clearing a value" (DOC-PROPS).
+    created = portal.create("contacts", {**MINIMAL_PROPERTIES["contacts"], "jobtitle": "CTO"})
+
+    portal.sdk().crm.contacts.basic_api.update(
+        created["id"], SimplePublicObjectInput(properties={"jobtitle": ""})
+    )
+    got = portal.sdk().crm.contacts.basic_api.get_by_id(created["id"], properties=["jobtitle"])
+
+    assert got.properties["jobtitle"] in (None, "")
+
+
+def test_numbers_are_returned_as_decimal_strings(portal: Portal) -> None:
+    created = portal.create("deals", {**MINIMAL_PROPERTIES["deals"], "amount": "50000"})
+
+    got = portal.sdk().crm.deals.basic_api.get_by_id(created["id"], properties=["amount"])
+
+    assert isinstance(got.properties["amount"], str)
+    assert float(got.properties["amount"]) == 50000
+
+
+def test_dates_written_as_epoch_ms_read_back_as_iso_utc(portal: Portal) -> None:
+    # HUBSPOT_FACTS §1: datetime values are ISO-8601 UTC in responses; epoch ms accepted on write.
+    created = portal.create("notes", {"hs_note_body": "x", "hs_timestamp": "1764600000000"})
+
+    got = portal.sdk().crm.objects.notes.basic_api.get_by_id(created["id"], properties=["hs_timestamp"])
+
+    assert got.properties["hs_timestamp"].startswith("2025-12-01T14:40:00")
+    assert got.properties["hs_timestamp"].endswith("Z")
+
+
+def test_type_specific_sdk_apis_reach_the_same_records(portal: Portal) -> None:
+    sdk = portal.sdk()
+    contact = sdk.crm.contacts.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["contacts"])
+    )
+    company = sdk.crm.companies.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["companies"])
+    )
+    deal = sdk.crm.deals.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["deals"])
+    )
+    note = sdk.crm.objects.notes.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["notes"])
+    )
+    task = sdk.crm.objects.tasks.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["tasks"])
+    )
+    call = sdk.crm.objects.calls.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["calls"])
+    )
+    meeting = sdk.crm.objects.meetings.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["meetings"])
+    )
+    email = sdk.crm.objects.emails.basic_api.create(
+        SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["emails"])
+    )
+
+    assert sdk.crm.contacts.basic_api.get_by_id(contact.id).id == contact.id
+    assert sdk.crm.companies.basic_api.get_by_id(company.id).id == company.id
+    assert sdk.crm.deals.basic_api.get_by_id(deal.id).id == deal.id
+    assert sdk.crm.objects.notes.basic_api.get_by_id(note.id).id == note.id
+    assert sdk.crm.objects.tasks.basic_api.get_by_id(task.id).id == task.id
+    assert sdk.crm.objects.calls.basic_api.get_by_id(call.id).id == call.id
+    assert sdk.crm.objects.meetings.basic_api.get_by_id(meeting.id).id == meeting.id
+    assert sdk.crm.objects.emails.basic_api.get_by_id(email.id).id == email.id
+
+
+@pytest.mark.parametrize("path_type", ["0-1", "contact"])
+def test_object_type_ids_and_singular_names_address_contacts(portal: Portal, path_type: str) -> None:
+    # HUBSPOT_FACTS §1 "Object type in path" (SPEC-DEALS uses 0-3; DOC-ASSOC4 allows singular names).
+    created = portal.create("contacts", MINIMAL_PROPERTIES["contacts"])
+
+    response = portal.api("GET", f"/crm/v3/objects/{path_type}/{created['id']}")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == created["id"]
+
+
+def test_create_with_inline_association_links_both_directions(portal: Portal) -> None:
+    # HUBSPOT_FACTS §6: inline associations on create, typeId from the created object's side.
+    sdk = portal.sdk()
+    company = portal.create("companies", MINIMAL_PROPERTIES["companies"])
+    spec = AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=279)
+    contact = sdk.crm.contacts.basic_api.create(
+        SimplePublicObjectInputForCreate(
+            properties=MINIMAL_PROPERTIES["contacts"],
+            associations=[PublicAssociationsForObject(to=PublicObjectId(id=company["id"]), types=[spec])],
+        )
+    )
+
+    got = sdk.crm.contacts.basic_api.get_by_id(contact.id, associations=["companies"])
+    back = sdk.crm.companies.basic_api.get_by_id(company["id"], associations=["contacts"])
+
+    assert got.associations is not None
+    assert [r.id for r in got.associations["companies"].results] == [company["id"]]
+    assert back.associations is not None
+    assert [r.id for r in back.associations["contacts"].results] == [contact.id]
+
+
+def test_create_response_has_no_associations_key(portal: Portal) -> None:
+    # HUBSPOT_FACTS §2.6: create answers SimplePublicObject, which has no `associations`.
+    company = portal.create("companies", MINIMAL_PROPERTIES["companies"])
+    body: dict[str, Any] = portal.create(
+        "contacts",
+        MINIMAL_PROPERTIES["contacts"],
+        associations=[
+            {
+                "to": {"id": company["id"]},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}],
+            }
+        ],
+    )
+
+    assert "associations" not in body
+    assert {"id", "properties", "createdAt", "updatedAt", "archived"} <= set(body)
+
+
+def test_inline_association_accepts_a_numeric_to_id(portal: Portal) -> None:
+    # The docs' examples send `to.id` as a JSON number (HUBSPOT_FACTS §2.6).
+    company = portal.create("companies", MINIMAL_PROPERTIES["companies"])
+    deal = portal.create(
+        "deals",
+        MINIMAL_PROPERTIES["deals"],
+        associations=[
+            {
+                "to": {"id": int(company["id"])},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341}],
+            }
+        ],
+    )
+
+    read = portal.api("GET", f"/crm/v4/objects/deals/{deal['id']}/associations/companies")
+
+    assert read.status_code == 200
+    assert [str(r["toObjectId"]) for r in read.json()["results"]] == [company["id"]]
+
+
+def test_deal_without_pipeline_goes_to_the_default_pipeline(portal: Portal) -> None:
+    # HUBSPOT_FACTS §2.6: "the default pipeline is used otherwise".
+    created = portal.create("deals", {"dealname": "No pipeline given", "dealstage": "qualifiedtobuy"})
+
+    got = portal.sdk().crm.deals.basic_api.get_by_id(created["id"], properties=["pipeline", "dealstage"])
+
+    assert got.properties["pipeline"] == "default"
+    assert got.properties["dealstage"] == "qualifiedtobuy"
