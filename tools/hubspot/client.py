@@ -19,7 +19,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from tools import paragon
@@ -241,14 +241,14 @@ class HubSpotClient:
         )
         self.grants = ScopeGrants(settings.hubspot_scopes if granted_scopes is None else granted_scopes)
         self._signer: paragon.ParagonTokenSigner | None = None
-        self._direct_token: str | None = None
+        self._direct_token: SecretStr | None = None
         self._me_url: str | None = None
         if self.mode == "direct":
             if settings.hubspot_access_token is None:
                 raise SettingsError("ALYSIO_HUBSPOT_ACCESS_TOKEN must be set when ALYSIO_HUBSPOT_MODE=direct")
             _require_secure(settings.hubspot_base_url, "ALYSIO_HUBSPOT_BASE_URL")
             self._base = settings.hubspot_base_url.rstrip("/")
-            self._direct_token = settings.hubspot_access_token.get_secret_value()
+            self._direct_token = settings.hubspot_access_token
         else:
             project_id = settings.paragon_project_id or ("sandbox" if self.mode == "sandbox" else None)
             if not project_id:
@@ -308,7 +308,8 @@ class HubSpotClient:
 
     def _headers(self, conn: Connection, *, hubspot: bool) -> dict[str, str]:
         if self._signer is None:
-            return {"Authorization": f"Bearer {self._direct_token}"}
+            assert self._direct_token is not None  # set in direct mode, the only mode without a signer
+            return {"Authorization": f"Bearer {self._direct_token.get_secret_value()}"}
         headers = {"Authorization": f"Bearer {self._signer.token_for(conn.user_id)}"}
         if hubspot:
             headers.update(paragon.PROXY_HEADERS)

@@ -78,7 +78,7 @@ def check_search(request: SearchRequest) -> None:
     if len(request.sorts) > MAX_SORTS:
         raise SearchRuleViolation("HubSpot applies only one sort rule per search.")
     if request.query is not None and len(request.query) > MAX_QUERY_CHARS:
-        raise SearchRuleViolation(f"A search query is at most {MAX_QUERY_CHARS} characters.")
+        raise SearchRuleViolation(f"A search query is at most {MAX_QUERY_CHARS:,} characters.")
     if offset_of(request.after) + request.limit > MAX_RESULTS:
         raise SearchRuleViolation(
             f"HubSpot returns at most {MAX_RESULTS:,} results per search; narrow the filters instead of paging further."
