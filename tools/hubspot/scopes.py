@@ -121,9 +121,10 @@ def scopes_for(operation: Operation, object_types: Iterable[ObjectType | None]) 
 
 def missing(req: Requirement, granted: Collection[str]) -> list[str]:
     """The scopes of the first alternative to grant, or [] when some alternative is satisfied."""
-    if any(alternative <= set(granted) for alternative in req):
+    have = granted if isinstance(granted, set | frozenset) else set(granted)
+    if any(alternative <= have for alternative in req):
         return []
-    return sorted(req[0] - set(granted))
+    return sorted(req[0] - have)
 
 
 def check(
