@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 import respx
 
 from tests.contract import bodies
-from tests.contract.conftest import CONN
+from tests.contract.conftest import CONN, MakeClient
 from tools.hubspot.client import HubSpotClient, RequestRecord
+from tools.hubspot.errors import Conflict, NotAllowed
 from tools.hubspot.models import AssociationInput, Filter, FilterGroup, SearchRequest, Sort
+from tools.settings import load_settings
 
 
 async def test_account_details_parses_the_portal(client: HubSpotClient, router: respx.MockRouter) -> None:
@@ -268,3 +271,47 @@ async def test_request_hook_gets_one_record_per_exchange(
     assert record.scopes == ("crm.objects.deals.read",)
     assert record.status == 200 and record.correlation_id == bodies.CORRELATION_ID
     assert record.attempt == 1 and record.latency_ms >= 0
+
+
+async def test_search_all_stops_at_max_results(client: HubSpotClient, router: respx.MockRouter) -> None:
+    route = router.post("/crm/v3/objects/companies/search").respond(
+        200, json=bodies.search_page(50, [bodies.record(str(i)) for i in range(3)], after="3")
+    )
+    result = await client.search_all(CONN, "companies", SearchRequest(limit=3), max_results=3)
+    assert len(result.results) == 3 and result.truncated and result.total == 50
+    assert route.call_count == 1
+
+
+async def test_a_failing_request_hook_does_not_fail_the_call(
+    make_client: MakeClient, router: respx.MockRouter
+) -> None:
+    async def broken(record: RequestRecord) -> None:
+        raise RuntimeError("audit store down")
+
+    client = await make_client(request_hook=broken)
+    router.get("/account-info/v3/details").respond(200, json=bodies.ACCOUNT_DETAILS)
+    assert (await client.account_details(CONN)).portal_id == 123456
+
+
+async def test_paragon_me_is_not_available_in_direct_mode() -> None:
+    settings = load_settings(hubspot_mode="direct", hubspot_access_token="pat")
+    async with HubSpotClient(
+        settings, transport=httpx.MockTransport(lambda r: httpx.Response(500))
+    ) as client:
+        with pytest.raises(NotAllowed):
+            await client.paragon_me(CONN)
+
+
+async def test_hubspot_error_inside_a_paragon_envelope_is_unpacked(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    envelope = {
+        "message": "Request failed",
+        "code": "41070",
+        "status": 409,
+        "meta": {"isIntegrationError": True, "body": bodies.CONFLICT},
+    }
+    router.post("/crm/v3/objects/contacts").respond(409, json=envelope)
+    with pytest.raises(Conflict) as info:
+        await client.create(CONN, "contacts", {"email": "jane@acme.com"})
+    assert info.value.existing_id == "37765128953"
