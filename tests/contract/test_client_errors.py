@@ -383,3 +383,14 @@ async def test_the_largest_legal_search_is_sent(client: HubSpotClient, router: r
 
 def test_base_url_is_in_the_proxy_shape() -> None:
     assert BASE.endswith("/projects/proj-123/sdk/proxy/hubspot")
+
+
+async def test_an_unexpected_success_shape_is_an_upstream_error(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    router.get("/crm/v3/objects/deals/1").respond(200, text="<html>gateway</html>")
+    router.get("/crm/v3/pipelines/deals").respond(200, json={"pipelines": []})
+    with pytest.raises(UpstreamUnavailable, match="unexpected CrmObject"):
+        await client.get_object(CONN, "deals", "1")
+    with pytest.raises(UpstreamUnavailable, match="results"):
+        await client.list_pipelines(CONN, "deals")

@@ -19,7 +19,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from tools import paragon
@@ -117,6 +117,7 @@ class RequestRecord:
     attempt: int
     tenant_id: str
     user_id: str
+    credential_id: str | None = None
     error_kind: str | None = None
 
 
@@ -358,6 +359,7 @@ class HubSpotClient:
             attempt=ex.attempt,
             tenant_id=ex.conn.tenant_id,
             user_id=ex.conn.user_id,
+            credential_id=ex.conn.credential_id,
             error_kind=error.kind if error else None,
         )
         try:
@@ -400,7 +402,8 @@ class HubSpotClient:
             body = paragon.unwrap_output(body)
             if is_paragon_error_body(body) and status < 400:
                 # The wrapped (non-raw) form reports Paragon's own failures in the body.
-                status = int(body.get("status") or 502)
+                code = body.get("status")
+                status = code if isinstance(code, int) and code >= 400 else 502
         correlation_id = response.headers.get("x-hubspot-correlation-id")
         if isinstance(body, dict) and isinstance(body.get("correlationId"), str):
             correlation_id = body["correlationId"]
@@ -458,7 +461,7 @@ class HubSpotClient:
                 params["after"] = after
             ex.params = params
             body = await self._send(ex)
-            items.extend(model.model_validate(r) for r in body.get("results", []))
+            items.extend(_results(model, body))
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return items
@@ -496,7 +499,7 @@ class HubSpotClient:
         """``GET /account-info/v3/details``: portal id, time zone, currency, UI domain."""
         path = "/account-info/v3/details"
         ex = self._exchange(conn, "account_details", "GET", path, path)
-        return AccountDetails.model_validate(await self._send(ex))
+        return _parse(AccountDetails, await self._send(ex))
 
     async def list_owners(
         self, conn: Connection, *, archived: bool = False, email: str | None = None
@@ -547,7 +550,7 @@ class HubSpotClient:
         )
         check_search(request)
         ex.json = request.to_wire()
-        return SearchPage.model_validate(await self._send(ex))
+        return _parse(SearchPage, await self._send(ex))
 
     async def search_all(
         self,
@@ -605,7 +608,7 @@ class HubSpotClient:
             properties=properties,
             params=params,
         )
-        return CrmObject.model_validate(await self._send(ex))
+        return _parse(CrmObject, await self._send(ex))
 
     async def list_associations(
         self, conn: Connection, from_type: ObjectType, from_id: str, to_type: ObjectType
@@ -634,7 +637,7 @@ class HubSpotClient:
             (object_type,),
         )
         body = await self._send(ex)
-        return [Pipeline.model_validate(p) for p in body.get("results", [])]
+        return _results(Pipeline, body)
 
     async def pipeline_stages(
         self, conn: Connection, object_type: ObjectType = "deals", pipeline_id: str = "default"
@@ -652,7 +655,7 @@ class HubSpotClient:
             ids=(pipeline_id,),
         )
         body = await self._send(ex)
-        return [PipelineStage.model_validate(s) for s in body.get("results", [])]
+        return _results(PipelineStage, body)
 
     async def list_properties(self, conn: Connection, object_type: ObjectType) -> list[Property]:
         """``GET /crm/v3/properties/{type}``: property definitions (names, types, options)."""
@@ -665,7 +668,7 @@ class HubSpotClient:
             (object_type,),
         )
         body = await self._send(ex)
-        return [Property.model_validate(p) for p in body.get("results", [])]
+        return _results(Property, body)
 
     # ----------------------------------------------------------------------- writes
 
@@ -695,7 +698,7 @@ class HubSpotClient:
         )
         started = self._clock()
         try:
-            return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+            return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
         except UpstreamUnavailable as exc:
             if not exc.ambiguous:
                 raise
@@ -703,7 +706,7 @@ class HubSpotClient:
             if existing is not None:
                 log.info("create %s: found the record an ambiguous attempt made; not resending", object_type)
                 return existing
-        return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+        return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
 
     async def _find_created(
         self, conn: Connection, object_type: ObjectType, properties: Mapping[str, str], started: float
@@ -757,7 +760,7 @@ class HubSpotClient:
             ids=(object_id,),
             json=UpdateRequest(properties=dict(properties)).to_wire(),
         )
-        return CrmObject.model_validate(await self._send(ex))
+        return _parse(CrmObject, await self._send(ex))
 
     async def merge_companies(self, conn: Connection, primary_id: str, id_to_merge: str) -> CrmObject:
         """``POST /crm/v3/objects/companies/merge``; the primary's values win.
@@ -780,7 +783,7 @@ class HubSpotClient:
             json=MergeRequest(primary_object_id=primary_id, object_id_to_merge=id_to_merge).to_wire(),
         )
         try:
-            return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+            return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
         except UpstreamUnavailable as exc:
             if not exc.ambiguous:
                 raise
@@ -794,7 +797,7 @@ class HubSpotClient:
                 ) from None
             if first.id == second.id:
                 return first
-        return CrmObject.model_validate(await self._send(ex, retry_when=_retryable_unsent))
+        return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
 
     async def associate_default(
         self, conn: Connection, from_type: ObjectType, from_id: str, to_type: ObjectType, to_id: str
@@ -810,7 +813,7 @@ class HubSpotClient:
             (from_type, to_type),
             ids=(from_id, to_id),
         )
-        return DefaultAssociationResult.model_validate(await self._send(ex) or {"status": "COMPLETE"})
+        return _parse(DefaultAssociationResult, await self._send(ex) or {"status": "COMPLETE"})
 
     # ----------------------------------------------------------------------- Paragon
 
@@ -825,10 +828,29 @@ class HubSpotClient:
         ex = self._exchange(
             conn, "paragon_me", "GET", "/projects/{projectId}/sdk/me", "/sdk/me", absolute_url=self._me_url
         )
-        return ParagonMe.model_validate(await self._send(ex))
+        return _parse(ParagonMe, await self._send(ex))
 
 
 # --------------------------------------------------------------------------- retry policy
+
+
+def _parse(model: type[M], body: Any) -> M:
+    """Validate a success body; an unexpected shape is HubSpot's (or the proxy's) fault, not ours."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise UpstreamUnavailable(
+            f"HubSpot answered with an unexpected {model.__name__} shape ({exc.error_count()} problems).",
+            ambiguous=False,
+        ) from None
+
+
+def _results(model: type[M], body: Any) -> list[M]:
+    """The ``results`` list of a success body, validated."""
+    items = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise UpstreamUnavailable("HubSpot answered without a results list.", ambiguous=False)
+    return [_parse(model, item) for item in items]
 
 
 def _provider_body(body: Any) -> Any:
