@@ -315,3 +315,10 @@ async def test_hubspot_error_inside_a_paragon_envelope_is_unpacked(
     with pytest.raises(Conflict) as info:
         await client.create(CONN, "contacts", {"email": "jane@acme.com"})
     assert info.value.existing_id == "37765128953"
+
+
+async def test_an_empty_search_sends_an_empty_body(client: HubSpotClient, router: respx.MockRouter) -> None:
+    route = router.post("/crm/v3/objects/contacts/search").respond(200, json=bodies.search_page(0, []))
+    await client.search(CONN, "contacts", SearchRequest(query="jane"))
+    # No empty lists: HubSpot returns its default properties only when `properties` is absent.
+    assert json.loads(route.calls.last.request.content) == {"query": "jane", "limit": 10}

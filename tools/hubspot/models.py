@@ -190,6 +190,10 @@ class SearchRequest(_Request):
     def _after_as_str(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value
 
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON body, without empty lists: ``properties: []`` is not the same as "the defaults"."""
+        return {k: v for k, v in super().to_wire().items() if v != []}
+
 
 class NextPage(_Wire):
     """``paging.next``."""
