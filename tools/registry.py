@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.client import Connection, HubSpotClient
+from tools.hubspot.errors import ValidationFailed
 from tools.hubspot.models import AssociationInput, FilterGroup, SearchRequest, Sort
 from tools.hubspot.scopes import Operation
 from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
@@ -106,6 +107,14 @@ class LogActivityInput(_Input):
     associate_with: list[RecordRef] = Field(
         min_length=1, description="Contacts, companies or deals it concerns"
     )
+
+    @model_validator(mode="after")
+    def _needs_a_timestamp(self) -> LogActivityInput:
+        # HubSpot requires hs_timestamp on every activity (for meetings it defaults to the start time).
+        has_start = self.activity_type == "meetings" and "hs_meeting_start_time" in self.properties
+        if not self.properties.get("hs_timestamp") and not has_start:
+            raise ValueError("hs_timestamp is required: when the activity happened (or, for a task, is due)")
+        return self
 
 
 class AssociateRecordsInput(_Input):
@@ -222,7 +231,10 @@ def _dump(value: Any) -> Any:
 
 
 def _associations(from_type: ObjectType, refs: Sequence[RecordRef]) -> list[AssociationInput]:
-    return [AssociationInput.default(from_type, r.object_type, r.record_id) for r in refs]
+    try:
+        return [AssociationInput.default(from_type, r.object_type, r.record_id) for r in refs]
+    except KeyError as exc:
+        raise ValidationFailed(str(exc.args[0])) from None
 
 
 async def _search(c: HubSpotClient, conn: Connection, a: SearchRecordsInput) -> Any:

@@ -227,3 +227,59 @@ async def test_log_activity_needs_a_record_to_attach_to(
         )
     assert router.calls.call_count == 0
     await client.aclose()
+
+
+def test_log_activity_requires_a_timestamp() -> None:
+    from pydantic import ValidationError
+
+    from tools.registry import LogActivityInput
+
+    ref = [{"object_type": "contacts", "record_id": "1"}]
+    with pytest.raises(ValidationError, match="hs_timestamp"):
+        LogActivityInput.model_validate(
+            {"activity_type": "notes", "properties": {"hs_note_body": "x"}, "associate_with": ref}
+        )
+    meeting = {"hs_meeting_title": "Demo", "hs_meeting_start_time": "2026-03-03T15:00:00Z"}
+    LogActivityInput.model_validate(
+        {"activity_type": "meetings", "properties": meeting, "associate_with": ref}
+    )
+
+
+async def test_log_activity_sends_the_activity_to_record_type_ids(
+    bound: tuple[HubSpotClient, respx.MockRouter],
+) -> None:
+    client, router = bound
+    route = router.post("/crm/v3/objects/calls").respond(201, json={"id": "31", "properties": {}})
+    tool = {t.name: t for t in langchain_tools(client, CONN)}["log_activity"]
+    await tool.ainvoke(
+        {
+            "activity_type": "calls",
+            "properties": {"hs_timestamp": "2026-03-02T10:00:00Z", "hs_call_body": "Wants a demo"},
+            "associate_with": [
+                {"object_type": "contacts", "record_id": "512"},
+                {"object_type": "deals", "record_id": "777"},
+            ],
+        }
+    )
+    sent = json.loads(route.calls.last.request.content)
+    assert [a["types"][0]["associationTypeId"] for a in sent["associations"]] == [194, 206]
+    await client.aclose()
+
+
+async def test_an_undefined_association_is_a_validation_error(
+    bound: tuple[HubSpotClient, respx.MockRouter],
+) -> None:
+    from tools.hubspot.errors import ValidationFailed
+
+    client, router = bound
+    tool = {t.name: t for t in langchain_tools(client, CONN)}["log_activity"]
+    with pytest.raises(ValidationFailed, match="no association"):
+        await tool.ainvoke(
+            {
+                "activity_type": "notes",
+                "properties": {"hs_timestamp": "2026-03-02T10:00:00Z"},
+                "associate_with": [{"object_type": "tasks", "record_id": "1"}],
+            }
+        )
+    assert router.calls.call_count == 0
+    await client.aclose()
