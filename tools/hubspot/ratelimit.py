@@ -8,12 +8,11 @@ The defaults stay just under both. :class:`RateLimiter` is a Protocol so a share
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
-
-import anyio
 
 RequestKind = Literal["general", "search"]
 Clock = Callable[[], float]
@@ -72,7 +71,7 @@ class InMemoryRateLimiter:
         window_seconds: float = 10.0,
         search_per_second: int = 4,
         clock: Clock = time.monotonic,
-        sleep: Sleep = anyio.sleep,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._limits: dict[RequestKind, tuple[int, float]] = {
             "general": (requests, window_seconds),
