@@ -394,3 +394,26 @@ async def test_an_unexpected_success_shape_is_an_upstream_error(
         await client.get_object(CONN, "deals", "1")
     with pytest.raises(UpstreamUnavailable, match="results"):
         await client.list_pipelines(CONN, "deals")
+
+
+async def test_the_transport_path_itself_refuses_delete(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    from tools.hubspot.client import _Exchange
+
+    route = router.delete("/crm/v3/objects/contacts/512").respond(204)
+    exchange = _Exchange(
+        conn=CONN, operation="update", method="DELETE", path="/crm/v3/objects/contacts/512", template="x"
+    )
+    with pytest.raises(NotAllowed):
+        await client._send(exchange)
+    assert route.call_count == 0
+
+
+async def test_searches_wait_on_the_per_portal_search_limit(
+    client: HubSpotClient, router: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    router.post("/crm/v3/objects/contacts/search").respond(200, json=bodies.search_page(0, []))
+    for _ in range(5):
+        await client.search(CONN, "contacts", SearchRequest())
+    assert fake_time.sleeps == [1.0]  # 4 searches per second by default: the fifth waits

@@ -216,3 +216,35 @@ async def test_secrets_never_appear_in_reprs_logs_errors_or_records(
     settings = load_settings(hubspot_mode="direct", hubspot_access_token="pat-na1-secret-token")
     assert "pat-na1-secret-token" not in repr(settings) and "pat-na1-secret-token" not in str(settings)
     assert len(records) == 2
+
+
+async def test_direct_mode_token_never_appears_in_errors_logs_or_records(
+    fake_time: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    router = respx.MockRouter(base_url="https://api.hubapi.com", assert_all_called=False)
+    router.get("/crm/v3/owners").respond(401, json=bodies.EXPIRED)
+    seen: list[RequestRecord] = []
+
+    async def hook(record: RequestRecord) -> None:
+        seen.append(record)
+
+    settings = load_settings(hubspot_mode="direct", hubspot_access_token="pat-na1-secret-token")
+    async with HubSpotClient(
+        settings,
+        transport=httpx.MockTransport(router.async_handler),
+        clock=fake_time.clock,
+        sleep=fake_time.sleep,
+        request_hook=hook,
+    ) as client:
+        with pytest.raises(ReconnectRequired) as info:
+            await client.list_owners(CONN)
+        texts = [
+            repr(client),
+            str(vars(client)),
+            str(info.value),
+            repr(info.value.to_dict()),
+            caplog.text,
+            repr(seen),
+        ]
+    assert seen and all("pat-na1-secret-token" not in t for t in texts)
