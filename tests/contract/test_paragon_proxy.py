@@ -248,3 +248,17 @@ async def test_direct_mode_token_never_appears_in_errors_logs_or_records(
             repr(seen),
         ]
     assert seen and all("pat-na1-secret-token" not in t for t in texts)
+
+
+async def test_paragon_mode_assumes_the_required_scopes_plus_configured_optional_ones(
+    make_client: MakeClient,
+) -> None:
+    from tools.scopes_catalog import REQUIRED_SCOPES
+
+    client = await make_client(settings={"hubspot_scopes": ("crm.objects.contacts.read", "timeline")})
+    # A required scope cannot be missing from a completed install; "timeline" is optional but configured.
+    assert client.grant_for(CONN).scopes == {*REQUIRED_SCOPES, "timeline"}
+    narrow = await make_client(settings={"hubspot_scopes": ("oauth",)})
+    assert narrow.grant_for(CONN).scopes == set(REQUIRED_SCOPES)
+    explicit = await make_client(granted_scopes=["oauth"])
+    assert explicit.grant_for(CONN).scopes == {"oauth"}

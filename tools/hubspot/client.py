@@ -62,6 +62,7 @@ from tools.hubspot.ratelimit import InMemoryRateLimiter, RateLimiter, RequestKin
 from tools.hubspot.scopes import Operation, Requirement, ScopeGrant, ScopeGrants
 from tools.hubspot.search import MAX_LIMIT, MAX_RESULTS, check_search, offset_of
 from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
+from tools.scopes_catalog import OPTIONAL_SCOPES, REQUIRED_SCOPES
 from tools.settings import Settings, SettingsError, is_loopback_host
 
 log = logging.getLogger("tools.hubspot")
@@ -186,6 +187,19 @@ def _created_property(object_type: ObjectType) -> str:
     return "hs_createdate" if object_type in ACTIVITY_TYPES else "createdate"
 
 
+def _initial_scopes(settings: Settings) -> frozenset[str]:
+    """What a connection is assumed to hold before HubSpot says otherwise.
+
+    Direct and sandbox modes: the configured ``HUBSPOT_SCOPES``. Paragon mode: Paragon does not
+    expose granted scopes, but an install cannot complete without the app's required scopes, so
+    those plus the optional ones the configuration says are granted.
+    """
+    configured = frozenset(settings.hubspot_scopes)
+    if settings.hubspot_mode != "paragon":
+        return configured
+    return frozenset(REQUIRED_SCOPES) | (configured & frozenset(OPTIONAL_SCOPES))
+
+
 # --------------------------------------------------------------------------- the client
 
 
@@ -221,7 +235,7 @@ class HubSpotClient:
         rate_limiter: Shared limiter; default an in-process one built from the settings.
         request_hook: Awaited once per HTTP exchange with a :class:`RequestRecord`.
         signing_key_pem: Paragon signing key (PEM); overrides the setting (sandbox mode).
-        granted_scopes: Initial granted scopes of every connection; default ``settings.hubspot_scopes``.
+        granted_scopes: Initial granted scopes of every connection; default: see :func:`_initial_scopes`.
     """
 
     def __init__(
@@ -248,7 +262,7 @@ class HubSpotClient:
             clock=clock,
             sleep=sleep,
         )
-        self.grants = ScopeGrants(settings.hubspot_scopes if granted_scopes is None else granted_scopes)
+        self.grants = ScopeGrants(_initial_scopes(settings) if granted_scopes is None else granted_scopes)
         self._signer: paragon.ParagonTokenSigner | None = None
         self._direct_token: SecretStr | None = None
         self._me_url: str | None = None
