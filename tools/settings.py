@@ -10,6 +10,7 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -76,6 +77,26 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
 
+    # Planner: "openai" needs a key; unset = openai when a key is set, else the offline planner
+    planner: Literal["offline", "openai"] | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None  # any OpenAI-compatible endpoint
+    openai_model: str = "gpt-4.1-mini"
+    openai_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    # Local storage (SQLite by default): conversations' checkpoints and the audit log
+    data_dir: Path = Path("~/.alysio")
+    checkpoint_path: Path | None = None  # default: {data_dir}/checkpoints.sqlite
+    audit_path: Path | None = None  # default: {data_dir}/audit.sqlite
+    confirmation_ttl_hours: float = Field(default=24.0, gt=0)
+
+    # The default chat user (the demo portal's owner Alex Rivera)
+    tenant_id: str = "t-demo"
+    user_id: str = "u-alex"
+    user_email: str = "alex@acme-sales.io"
+    user_name: str = "Alex Rivera"
+    user_timezone: str = "America/New_York"
+
     @field_validator("hubspot_scopes", mode="before")
     @classmethod
     def _split_scopes(cls, value: object) -> object:
@@ -98,6 +119,20 @@ class Settings(BaseSettings):
     def _base_url(cls, value: str) -> str:
         return _check_base_url(value, "ALYSIO_HUBSPOT_BASE_URL")
 
+    @field_validator("openai_base_url")
+    @classmethod
+    def _openai_url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_base_url(value, "ALYSIO_OPENAI_BASE_URL")
+
+    @field_validator("user_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
     @model_validator(mode="after")
     def _mode_requirements(self) -> Settings:
         missing: list[str] = []
@@ -108,11 +143,26 @@ class Settings(BaseSettings):
                 missing.append("ALYSIO_PARAGON_SIGNING_KEY")
         if self.hubspot_mode == "direct" and self.hubspot_access_token is None:
             missing.append("ALYSIO_HUBSPOT_ACCESS_TOKEN")
+        if self.planner == "openai" and self.openai_api_key is None:
+            missing.append("ALYSIO_OPENAI_API_KEY")
         if missing:
             raise ValueError(
-                f"{', '.join(missing)} must be set when ALYSIO_HUBSPOT_MODE={self.hubspot_mode}"
+                f"{', '.join(missing)} must be set for ALYSIO_HUBSPOT_MODE={self.hubspot_mode}"
+                + (f" and ALYSIO_PLANNER={self.planner}" if self.planner else "")
             )
         return self
+
+    @property
+    def planner_name(self) -> Literal["offline", "openai"]:
+        """The planner in effect: the model planner only when chosen or when a key is set."""
+        if self.planner is not None:
+            return self.planner
+        return "openai" if self.openai_api_key is not None else "offline"
+
+    def storage_path(self, which: Literal["checkpoints", "audit"]) -> Path:
+        """Where the SQLite file of conversations or of the audit log lives."""
+        chosen = self.checkpoint_path if which == "checkpoints" else self.audit_path
+        return (chosen or self.data_dir / f"{which}.sqlite").expanduser()
 
     def signing_key_pem(self) -> str:
         """The Paragon signing key as PEM text, read from the file when the setting is a path."""

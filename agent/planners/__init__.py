@@ -4,6 +4,6 @@ Two implementations behind :class:`Planner`: the model planner (one structured-o
 turn) and the deterministic offline planner (the default when no model key is set).
 """
 
-from agent.planners.base import Candidate, PendingKind, Planner, PlanningInput, RecentRecord
+from agent.planners.base import Candidate, PendingKind, Planner, PlanningInput, RecentRecord, Summarizer
 
-__all__ = ["Candidate", "PendingKind", "Planner", "PlanningInput", "RecentRecord"]
+__all__ = ["Candidate", "PendingKind", "Planner", "PlanningInput", "RecentRecord", "Summarizer"]

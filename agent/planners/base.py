@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -61,4 +61,13 @@ class Planner(Protocol):
 
     async def plan(self, message: str, given: PlanningInput) -> Plan:
         """Plan one user turn."""
+        ...
+
+
+@runtime_checkable
+class Summarizer(Protocol):
+    """A planner that can also write a summary (the one case allowed a second model call per turn)."""
+
+    async def summarize(self, request: str, facts: str) -> str:
+        """Write what the user asked for (``request``) from ``facts`` gathered by the graph."""
         ...

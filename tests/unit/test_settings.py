@@ -77,3 +77,27 @@ def test_secrets_do_not_appear_in_the_repr(monkeypatch: pytest.MonkeyPatch) -> N
     s = load_settings()
     assert "pat-na1-very-secret" not in repr(s)
     assert "pat-na1-very-secret" not in str(s.model_dump())
+
+
+def test_planner_defaults_to_offline_and_to_openai_only_with_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().planner_name == "offline"
+    monkeypatch.setenv("ALYSIO_OPENAI_API_KEY", "sk-test")
+    assert load_settings().planner_name == "openai"
+    monkeypatch.delenv("ALYSIO_OPENAI_API_KEY")
+    monkeypatch.setenv("ALYSIO_PLANNER", "openai")
+    with pytest.raises(SettingsError, match="ALYSIO_OPENAI_API_KEY"):
+        load_settings()
+
+
+def test_unknown_timezone_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALYSIO_USER_TIMEZONE", "Mars/Olympus_Mons")
+    with pytest.raises(SettingsError, match="ALYSIO_USER_TIMEZONE"):
+        load_settings()
+
+
+def test_storage_paths_default_under_the_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ALYSIO_DATA_DIR", str(tmp_path))
+    s = load_settings()
+    assert s.storage_path("checkpoints") == tmp_path / "checkpoints.sqlite"
+    monkeypatch.setenv("ALYSIO_AUDIT_PATH", str(tmp_path / "a.db"))
+    assert load_settings().storage_path("audit") == tmp_path / "a.db"
