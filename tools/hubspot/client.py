@@ -20,10 +20,12 @@ from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from tools import paragon
+from tools.hubspot import retry as retry_policy
 from tools.hubspot import scopes as scope_table
+from tools.hubspot.allowlist import ALLOWED_REQUESTS, SLUG, ensure_allowed
 from tools.hubspot.errors import (
     HubSpotError,
     MissingScopes,
@@ -60,8 +62,8 @@ from tools.hubspot.models import (
 )
 from tools.hubspot.ratelimit import InMemoryRateLimiter, RateLimiter, RequestKind
 from tools.hubspot.scopes import Operation, Requirement, ScopeGrant, ScopeGrants
-from tools.hubspot.search import MAX_LIMIT, MAX_RESULTS, check_search, offset_of
-from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
+from tools.hubspot.search import MAX_RESULTS, check_search, offset_of
+from tools.hubspot.types import ACTIVITY_TYPES, ObjectType
 from tools.scopes_catalog import OPTIONAL_SCOPES, REQUIRED_SCOPES
 from tools.settings import Settings, SettingsError, is_loopback_host
 
@@ -71,8 +73,6 @@ M = TypeVar("M", bound=BaseModel)
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-MAX_RETRY_WAIT_SECONDS: Final = 30.0
-"""Longer waits (a daily limit, a data-centre move) are not slept through: the user is told instead."""
 CREATED_AFTER_SKEW_SECONDS: Final = 60.0
 """Slack for clock skew with HubSpot when looking for a record an ambiguous create may have made."""
 _MATCH_PROPERTY_MAX_CHARS: Final = 256
@@ -123,50 +123,6 @@ class RequestRecord:
 
 
 RequestHook = Callable[[RequestRecord], Awaitable[None]]
-
-# --------------------------------------------------------------------------- allow-list
-
-_TYPE = "(?:" + "|".join(OBJECT_TYPES) + ")"
-_ID = r"[0-9]+"
-_SLUG = r"[A-Za-z0-9_-]+"
-ALLOWED_REQUESTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
-    (method, re.compile(pattern))
-    for method, pattern in (
-        ("GET", r"/account-info/v3/details"),
-        ("GET", r"/crm/v3/owners/?"),
-        ("GET", r"/settings/v3/users/?"),
-        ("GET", r"/settings/v3/users/roles"),
-        ("GET", r"/settings/v3/users/teams"),
-        ("POST", rf"/crm/v3/objects/{_TYPE}/search"),
-        ("GET", rf"/crm/v3/objects/{_TYPE}/{_ID}"),
-        ("POST", rf"/crm/v3/objects/{_TYPE}"),
-        ("PATCH", rf"/crm/v3/objects/{_TYPE}/{_ID}"),
-        ("POST", r"/crm/v3/objects/companies/merge"),
-        ("GET", rf"/crm/v4/objects/{_TYPE}/{_ID}/associations/{_TYPE}"),
-        ("PUT", rf"/crm/v4/objects/{_TYPE}/{_ID}/associations/default/{_TYPE}/{_ID}"),
-        ("GET", rf"/crm/v3/pipelines/{_TYPE}"),
-        ("GET", rf"/crm/v3/pipelines/{_TYPE}/{_SLUG}/stages"),
-        ("GET", rf"/crm/v3/properties/{_TYPE}"),
-    )
-)
-"""Every (method, HubSpot path) the client may send; nothing else leaves the process."""
-
-
-# One alternation per method: a single regex match per request instead of a scan of the list.
-_ALLOWED_BY_METHOD: Final[dict[str, re.Pattern[str]]] = {
-    method: re.compile("|".join(f"(?:{p.pattern})" for m, p in ALLOWED_REQUESTS if m == method))
-    for method in {m for m, _ in ALLOWED_REQUESTS}
-}
-
-
-def ensure_allowed(method: str, path: str) -> None:
-    """Raise :class:`NotAllowed` for DELETE or any request outside :data:`ALLOWED_REQUESTS`."""
-    method = method.upper()
-    if method == "DELETE":
-        raise NotAllowed("Alysio never deletes HubSpot data: DELETE requests are refused.")
-    pattern = _ALLOWED_BY_METHOD.get(method)
-    if pattern is None or pattern.fullmatch(path) is None:
-        raise NotAllowed(f"{method} {path} is not an endpoint this integration uses.")
 
 
 def _require_secure(url: str, env_name: str) -> None:
@@ -438,7 +394,7 @@ class HubSpotClient:
 
     async def _send(self, ex: _Exchange, *, retry_when: Callable[[BaseException], bool] | None = None) -> Any:
         """Send with retries (tenacity) while ``retry_when`` says the failure is safe to retry."""
-        should_retry = retry_when or _retryable
+        should_retry = retry_when or retry_policy.retryable
         ex.attempt = 1
         try:
             # Fast path: most calls succeed first time, and building a tenacity loop costs ~50 µs.
@@ -449,7 +405,7 @@ class HubSpotClient:
             pending: HubSpotError | None = exc
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
-            wait=_wait_seconds,
+            wait=retry_policy.wait_seconds,
             retry=retry_if_exception(should_retry),
             sleep=self._sleep,
             reraise=True,
@@ -657,7 +613,7 @@ class HubSpotClient:
         self, conn: Connection, object_type: ObjectType = "deals", pipeline_id: str = "default"
     ) -> list[PipelineStage]:
         """``GET /crm/v3/pipelines/{type}/{pipelineId}/stages``."""
-        if not re.fullmatch(_SLUG, pipeline_id):
+        if not re.fullmatch(SLUG, pipeline_id):
             raise ValidationFailed(f"Not a pipeline id: {pipeline_id!r}.")
         ex = self._exchange(
             conn,
@@ -712,7 +668,7 @@ class HubSpotClient:
         )
         started = self._clock()
         try:
-            return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
+            return _parse(CrmObject, await self._send(ex, retry_when=retry_policy.retryable_unsent))
         except UpstreamUnavailable as exc:
             if not exc.ambiguous:
                 raise
@@ -720,7 +676,7 @@ class HubSpotClient:
             if existing is not None:
                 log.info("create %s: found the record an ambiguous attempt made; not resending", object_type)
                 return existing
-        return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
+        return _parse(CrmObject, await self._send(ex, retry_when=retry_policy.retryable_unsent))
 
     async def _find_created(
         self, conn: Connection, object_type: ObjectType, properties: Mapping[str, str], started: float
@@ -797,7 +753,7 @@ class HubSpotClient:
             json=MergeRequest(primary_object_id=primary_id, object_id_to_merge=id_to_merge).to_wire(),
         )
         try:
-            return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
+            return _parse(CrmObject, await self._send(ex, retry_when=retry_policy.retryable_unsent))
         except UpstreamUnavailable as exc:
             if not exc.ambiguous:
                 raise
@@ -811,7 +767,7 @@ class HubSpotClient:
                 ) from None
             if first.id == second.id:
                 return first
-        return _parse(CrmObject, await self._send(ex, retry_when=_retryable_unsent))
+        return _parse(CrmObject, await self._send(ex, retry_when=retry_policy.retryable_unsent))
 
     async def associate_default(
         self, conn: Connection, from_type: ObjectType, from_id: str, to_type: ObjectType, to_id: str
@@ -845,7 +801,7 @@ class HubSpotClient:
         return _parse(ParagonMe, await self._send(ex))
 
 
-# --------------------------------------------------------------------------- retry policy
+# --------------------------------------------------------------------------- answers
 
 
 def _parse(model: type[M], body: Any) -> M:
@@ -880,33 +836,8 @@ def _provider_body(body: Any) -> Any:
     return body
 
 
-def _retryable(exc: BaseException) -> bool:
-    """Reads, PATCH and the association PUT: retry 429s, 5xx, timeouts and connection errors."""
-    if not isinstance(exc, HubSpotError) or not exc.retryable:
-        return False
-    wait = getattr(exc, "retry_after", None)
-    return wait is None or wait <= MAX_RETRY_WAIT_SECONDS
-
-
-def _retryable_unsent(exc: BaseException) -> bool:
-    """Creates and merges: retry only when HubSpot surely did not act (429, nothing sent)."""
-    if isinstance(exc, UpstreamUnavailable) and exc.ambiguous:
-        return False
-    return _retryable(exc)
-
-
-def _wait_seconds(state: RetryCallState) -> float:
-    """HubSpot's own wait (``Retry-After`` or its rate-limit window) when given, else exponential backoff."""
-    exc = state.outcome.exception() if state.outcome else None
-    wait = getattr(exc, "retry_after", None)
-    if isinstance(wait, int | float):
-        return float(wait)
-    return float(min(8.0, 0.25 * 2 ** (state.attempt_number - 1)))
-
-
 __all__ = [
     "ALLOWED_REQUESTS",
-    "MAX_LIMIT",
     "Connection",
     "HubSpotClient",
     "RequestHook",
