@@ -19,12 +19,27 @@ from tools.hubspot.errors import (
     UpstreamUnavailable,
     ValidationFailed,
 )
-from tools.hubspot.types import OBJECT_TYPES, ObjectType, record_url
+from tools.hubspot.models import (
+    AssociationInput,
+    CrmObject,
+    Filter,
+    FilterGroup,
+    SearchPage,
+    SearchRequest,
+    SearchResult,
+    Sort,
+)
+from tools.hubspot.scopes import ScopeGrant
+from tools.hubspot.types import OBJECT_TYPES, ObjectType, association_type_ids, record_url
 
 __all__ = [
     "OBJECT_TYPES",
+    "AssociationInput",
     "Conflict",
     "Connection",
+    "CrmObject",
+    "Filter",
+    "FilterGroup",
     "Forbidden",
     "HubSpotClient",
     "HubSpotError",
@@ -36,9 +51,15 @@ __all__ = [
     "ReconnectRequired",
     "RequestHook",
     "RequestRecord",
+    "ScopeGrant",
+    "SearchPage",
+    "SearchRequest",
+    "SearchResult",
     "SearchRuleViolation",
+    "Sort",
     "UpstreamUnavailable",
     "ValidationFailed",
+    "association_type_ids",
     "ensure_allowed",
     "record_url",
 ]
