@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,12 +23,38 @@ from hubspot import HubSpot
 from tools.scopes_catalog import ALL_SCOPES
 
 
+class TickingClock:
+    """A deterministic clock for the sandbox: every reading is 1 ms after the previous one.
+
+    Readings never repeat, so creation order and "updated after created" are observable without
+    sleeping; `advance` jumps forward (e.g. past a rate-limit window).
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            self._now += timedelta(milliseconds=1)
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+
 @pytest.fixture(scope="session")
-def sandbox_app() -> Any:
-    """The sandbox ASGI app, built once for the whole suite."""
+def clock() -> TickingClock:
+    return TickingClock(datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def sandbox_app(clock: TickingClock) -> Any:
+    """The sandbox ASGI app, built once for the whole suite, on the ticking clock."""
     from tools.sandbox import create_app
 
-    return create_app(fixture="empty")
+    return create_app(fixture="empty", clock=clock)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ Sources: PARAGON_FACTS §0-§2 (proxy URL, RS256 user token with sub/aud/iat/exp
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -22,15 +21,12 @@ class Paragon:
 
     def __init__(self, sandbox: Any) -> None:
         self.sandbox = sandbox
-        self.project_id: str = sandbox.paragon_project_id
+        self.project_id: str = sandbox.project_id
         self.pem: str = sandbox.paragon_private_key_pem
 
     def user_token(self, user_id: str, *, ttl: int = 3600, audience: str | None = None) -> str:
-        now = (
-            int(self.sandbox.now().timestamp())
-            if callable(getattr(self.sandbox, "now", None))
-            else int(time.time())
-        )
+        # iat/exp on the sandbox's clock, which checks expiry against it.
+        now = int(self.sandbox.now().timestamp())
         claims = {
             "sub": user_id,
             "aud": audience or f"useparagon.com/{self.project_id}",
@@ -164,7 +160,7 @@ def test_token_signed_with_another_key_is_refused(
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    now = int(time.time())
+    now = int(paragon.sandbox.now().timestamp())
     forged = jwt.encode(
         {"sub": connected[0], "aud": f"useparagon.com/{paragon.project_id}", "iat": now, "exp": now + 600},
         other,
@@ -214,3 +210,27 @@ def test_sdk_me_for_a_user_without_hubspot_shows_it_disabled(portal: Portal, par
     assert response.status_code == 200
     hubspot = response.json()["integrations"].get("hubspot", {"enabled": False})
     assert hubspot["enabled"] is False
+
+
+def test_revoked_connection_shows_invalid_and_disabled_in_sdk_me(
+    portal: Portal, paragon: Paragon, connected: tuple[str, str]
+) -> None:
+    # D24-USERS: when the account becomes unreachable, credentialStatus is INVALID and enabled false.
+    user_id, credential_id = connected
+    revoke = portal.http.post("/_sandbox/revoke", json={"credentialId": credential_id})
+    assert revoke.status_code == 200
+
+    body = portal.http.get(
+        f"/projects/{paragon.project_id}/sdk/me", headers=_auth(paragon.user_token(user_id))
+    ).json()
+
+    assert body["integrations"]["hubspot"]["credentialStatus"] == "INVALID"
+    assert body["integrations"]["hubspot"]["enabled"] is False
+
+
+def test_expired_user_token_is_refused(portal: Portal, paragon: Paragon, connected: tuple[str, str]) -> None:
+    token = paragon.user_token(connected[0], ttl=-60)
+
+    response = portal.http.get(paragon.proxy("crm/v3/owners"), headers=_auth(token))
+
+    assert response.status_code in (401, 403)

@@ -36,7 +36,8 @@ def structure_mismatches(
     """Where `actual` lacks a key of `recorded` or holds another JSON type, as readable paths.
 
     Lists match when every recorded element matches some actual element (order-free), because
-    example lists and real lists rarely hold the same records in the same order.
+    example lists and real lists rarely hold the same records in the same order; an empty list
+    of scalars matches any list of scalars.
     """
     if path in lenient:
         return []
@@ -52,6 +53,8 @@ def structure_mismatches(
                 out += structure_mismatches(value, actual[key], child, lenient)
         return out
     if isinstance(recorded, list):
+        if not actual and not any(isinstance(item, dict | list) for item in recorded):
+            return []  # an empty list of scalars (e.g. no additional currencies) is data, not shape
         out = []
         for index, item in enumerate(recorded):
             candidates = [structure_mismatches(item, other, f"{path}[]", lenient) for other in actual]

@@ -116,7 +116,7 @@ def test_duplicate_email_check_ignores_case(portal: Portal) -> None:
 
 def test_missing_record_is_a_404_not_found(portal: Portal) -> None:
     with pytest.raises(NotFoundException) as caught:
-        portal.sdk().crm.contacts.basic_api.get_by_id("987654321")
+        portal.sdk().crm.objects.basic_api.get_by_id("contacts", "987654321")
 
     assert caught.value.status == 404
     body = json.loads(caught.value.body)
@@ -146,7 +146,7 @@ def test_patch_of_missing_record_is_a_404(portal: Portal) -> None:
 
 def test_bad_token_is_a_401_invalid_authentication(portal: Portal) -> None:
     with pytest.raises(UnauthorizedException) as caught:
-        portal.sdk("not-a-real-token").crm.contacts.basic_api.get_by_id("1")
+        portal.sdk("not-a-real-token").crm.objects.basic_api.get_by_id("contacts", "1")
 
     body = json.loads(caught.value.body)
     assert_hubspot_error(body, category="INVALID_AUTHENTICATION")
@@ -182,8 +182,8 @@ def test_create_with_only_the_read_scope_is_a_403_listing_the_write_scope(portal
     token = portal.new_token(["crm.objects.companies.read"])
 
     with pytest.raises(ForbiddenException) as caught:
-        portal.sdk(token).crm.companies.basic_api.create(
-            SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["companies"])
+        portal.sdk(token).crm.objects.basic_api.create(
+            "companies", SimplePublicObjectInputForCreate(properties=MINIMAL_PROPERTIES["companies"])
         )
 
     assert "crm.objects.companies.write" in _forbidden_scopes(caught.value)
@@ -258,3 +258,14 @@ def test_error_responses_are_json_with_a_correlation_id_header(portal: Portal) -
 
     assert response.headers["content-type"].startswith("application/json")
     assert response.headers.get("x-hubspot-correlation-id")
+
+
+def test_revoked_token_is_a_401(portal: Portal) -> None:
+    token = portal.new_token(["crm.objects.contacts.read"])
+    assert portal.http.post("/_sandbox/revoke", json={"token": token}).status_code == 200
+
+    response = portal.api("POST", "/crm/v3/objects/contacts/search", token=token, json={})
+
+    assert response.status_code == 401
+    assert_hubspot_error(response.json())
+    assert response.headers.get("x-hubspot-auth-failure") == "401 Unauthorized"

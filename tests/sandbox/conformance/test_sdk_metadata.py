@@ -336,3 +336,47 @@ def test_account_details_have_every_required_field_with_its_type(portal: Portal)
     for key, kind in expected_types.items():
         assert isinstance(body.get(key), kind), (key, body)
     assert body["accountType"] in {"STANDARD", "DEVELOPER_TEST", "SANDBOX", "APP_DEVELOPER"}
+
+
+def test_owner_without_teams_has_no_teams_key(portal: Portal) -> None:
+    # SPEC-OWNERS / DOC-OWNERS: `teams` is omitted when the owner has no teams.
+    refs = portal.load({"owners": [{"ref": "solo", "email": "solo@acme-sales.io", "firstName": "Solo"}]})
+
+    owner = portal.api("GET", f"/crm/v3/owners/{refs['solo']}").json()
+
+    assert "teams" not in owner
+
+
+def test_owner_by_user_id(portal: Portal, team: dict[str, str]) -> None:
+    # SPEC-OWNERS: idProperty=userId looks an owner up by its user id.
+    owner = portal.api("GET", f"/crm/v3/owners/{team['alex']}").json()
+
+    by_user = portal.api("GET", f"/crm/v3/owners/{owner['userId']}", params={"idProperty": "userId"})
+
+    assert by_user.status_code == 200
+    assert by_user.json()["id"] == team["alex"]
+
+
+def test_user_by_id_and_by_email(portal: Portal, team: dict[str, str]) -> None:
+    # DOC-USERPROV: GET /settings/v3/users/{userId}?idProperty=USER_ID|EMAIL.
+    api = portal.sdk().settings.users.users_api
+
+    by_id = api.get_by_id(team["u_alex"])
+    by_email = api.get_by_id("alex@acme-sales.io", id_property="EMAIL")
+
+    assert by_id.email == "alex@acme-sales.io"
+    assert by_email.id == team["u_alex"]
+
+
+def test_default_pipeline_was_created_at_the_epoch(portal: Portal) -> None:
+    # SPEC-PIPE: "default pipelines will have createdAt = 0".
+    body = portal.api("GET", "/crm/v3/pipelines/deals/default").json()
+
+    assert body["createdAt"].startswith("1970-01-01T00:00:00")
+
+
+def test_dealstage_property_lists_the_pipeline_stages_as_options(portal: Portal) -> None:
+    prop = portal.sdk().crm.properties.core_api.get_by_name("deals", "dealstage")
+
+    options = {o.value: o.label for o in prop.options}
+    assert {row[0]: row[1] for row in DEFAULT_STAGES}.items() <= options.items()

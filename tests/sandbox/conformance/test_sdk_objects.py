@@ -136,7 +136,7 @@ def test_patch_answers_200_and_changes_only_the_given_property(portal: Portal, o
     again = api.get_by_id(object_type, created["id"], properties=[name, *MINIMAL_PROPERTIES[object_type]])
     assert again.properties[name] == "Updated value"
     for key, value in MINIMAL_PROPERTIES[object_type].items():
-        if key not in ("hs_timestamp", "closedate", "hs_meeting_start_time", "hs_meeting_end_time"):
+        if key not in (name, "hs_timestamp", "closedate", "hs_meeting_start_time", "hs_meeting_end_time"):
             assert again.properties[key] == value
     assert again.updated_at >= again.created_at
 
@@ -287,3 +287,61 @@ def test_deal_without_pipeline_goes_to_the_default_pipeline(portal: Portal) -> N
 
     assert got.properties["pipeline"] == "default"
     assert got.properties["dealstage"] == "qualifiedtobuy"
+
+
+def test_patch_moves_updated_at_and_last_modified_but_keeps_created_at(portal: Portal, clock: Any) -> None:
+    created = portal.create("contacts", MINIMAL_PROPERTIES["contacts"])
+    clock.advance(60)
+
+    patched = portal.api(
+        "PATCH", f"/crm/v3/objects/contacts/{created['id']}", json={"properties": {"jobtitle": "CEO"}}
+    ).json()
+    got = portal.api(
+        "GET",
+        f"/crm/v3/objects/contacts/{created['id']}",
+        params=[("properties", "createdate"), ("properties", "lastmodifieddate")],
+    ).json()
+
+    assert patched["createdAt"] == created["createdAt"]
+    assert patched["updatedAt"] > created["updatedAt"]
+    assert got["properties"]["createdate"][:19] == created["createdAt"][:19]
+    assert got["properties"]["lastmodifieddate"][:19] == patched["updatedAt"][:19]
+
+
+def test_get_by_email_with_id_property(portal: Portal) -> None:
+    # SPEC-OBJ / DOC-CONTACTS: idProperty names a unique property, e.g. email for contacts.
+    created = portal.create("contacts", MINIMAL_PROPERTIES["contacts"])
+
+    got = portal.sdk().crm.objects.basic_api.get_by_id("contacts", "ada@example.com", id_property="email")
+
+    assert got.id == created["id"]
+
+
+def test_get_by_id_names_v3_association_types(portal: Portal) -> None:
+    # DOC-ASSOC3: contact_to_company (type 1, primary) and contact_to_company_unlabeled (279).
+    company = portal.create("companies", MINIMAL_PROPERTIES["companies"])
+    contact = portal.create(
+        "contacts",
+        MINIMAL_PROPERTIES["contacts"],
+        associations=[
+            {
+                "to": {"id": company["id"]},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
+            }
+        ],
+    )
+
+    got = portal.sdk().crm.contacts.basic_api.get_by_id(contact["id"], associations=["companies"])
+
+    types = {r.type for r in got.associations["companies"].results if r.id == company["id"]}
+    assert "contact_to_company" in types
+
+
+def test_delete_is_recorded_for_tests_to_fail_on(portal: Portal) -> None:
+    # Issue 4: DELETE is not part of the integration; the sandbox records any DELETE it receives.
+    created = portal.create("contacts", MINIMAL_PROPERTIES["contacts"])
+
+    portal.api("DELETE", f"/crm/v3/objects/contacts/{created['id']}")
+    log = portal.http.get("/_sandbox/requests").json()
+
+    assert any(r["method"] == "DELETE" and created["id"] in r["path"] for r in log), log[-3:]
