@@ -234,3 +234,64 @@ def test_expired_user_token_is_refused(portal: Portal, paragon: Paragon, connect
     response = portal.http.get(paragon.proxy("crm/v3/owners"), headers=_auth(token))
 
     assert response.status_code in (401, 403)
+
+
+def test_raw_response_header_also_accepts_true(
+    portal: Portal, paragon: Paragon, connected: tuple[str, str]
+) -> None:
+    # PARAGON_FACTS §2.3: official code (paragon-mcp) sends the value "true".
+    response = portal.http.get(
+        paragon.proxy("crm/v3/owners"),
+        headers=_auth(paragon.user_token(connected[0]), **{"X-Paragon-Use-Raw-Response": "true"}),
+    )
+
+    assert response.status_code == 200
+    assert "output" not in response.json()
+
+
+def test_proxy_url_header_replaces_the_path(
+    portal: Portal, paragon: Paragon, connected: tuple[str, str]
+) -> None:
+    # PARAGON_FACTS §2.1: call .../sdk/proxy/hubspot with the target in X-Paragon-Proxy-Url.
+    response = portal.http.get(
+        f"/projects/{paragon.project_id}/sdk/proxy/hubspot",
+        headers=_auth(
+            paragon.user_token(connected[0]),
+            **{"X-Paragon-Proxy-Url": "https://api.hubapi.com/crm/v3/pipelines/deals"},
+        ),
+    )
+
+    assert response.status_code == 200
+    assert [p["id"] for p in response.json()["output"]["results"]] == ["default"]
+
+
+def test_hubspot_error_without_raw_mode_is_passed_or_marked_as_an_integration_error(
+    portal: Portal, paragon: Paragon, connected: tuple[str, str]
+) -> None:
+    # PARAGON_FACTS §3 / §10.3 (UNCONFIRMED): either HubSpot's body passes through, or Paragon wraps
+    # it in its own error body with meta.isIntegrationError (what the Connect SDK reads).
+    response = portal.http.get(
+        paragon.proxy("crm/v3/objects/contacts/not-a-number"), headers=_auth(paragon.user_token(connected[0]))
+    )
+
+    assert response.status_code == 404
+    body = response.json()
+    if "category" in body:
+        assert body["category"] == "OBJECT_NOT_FOUND"
+    else:
+        assert body["meta"]["isIntegrationError"] is True
+        assert isinstance(body["message"], str)
+
+
+def test_scopes_of_the_connection_are_enforced_through_the_proxy(portal: Portal, paragon: Paragon) -> None:
+    user_id = f"user-{uuid.uuid4()}"
+    paragon.sandbox.add_connection(user_id, scopes=["crm.objects.contacts.read"])
+
+    response = portal.http.post(
+        paragon.proxy("crm/v3/objects/deals/search"),
+        headers=_auth(paragon.user_token(user_id), **{"X-Paragon-Use-Raw-Response": "1"}),
+        json={},
+    )
+
+    assert response.status_code == 403
+    assert response.json()["category"] == "MISSING_SCOPES"

@@ -212,3 +212,46 @@ def test_merge_with_a_missing_company_is_an_error(portal: Portal) -> None:
 
     assert response.status_code in (400, 404)
     assert response.json()["status"] == "error"
+
+
+def test_merge_carries_the_deals_of_both_companies_as_primary(portal: Portal) -> None:
+    # CL-MERGE / KB "Merge records": child records (deals, activities) of both are carried over.
+    primary = portal.create("companies", {"name": "Globex", "domain": "globex.com"})["id"]
+    secondary = portal.create("companies", {"name": "Globex Corporation", "domain": "globex.com"})["id"]
+    deals = []
+    for n, company in enumerate((primary, secondary)):
+        deals.append(
+            portal.create(
+                "deals",
+                {**MINIMAL_PROPERTIES["deals"], "dealname": f"Deal {n}"},
+                associations=[
+                    {
+                        "to": {"id": company},
+                        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
+                    }
+                ],
+            )["id"]
+        )
+    note = portal.create(
+        "notes",
+        MINIMAL_PROPERTIES["notes"],
+        associations=[
+            {
+                "to": {"id": secondary},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 190}],
+            }
+        ],
+    )["id"]
+
+    merged = portal.api(
+        "POST",
+        "/crm/v3/objects/companies/merge",
+        json={"primaryObjectId": primary, "objectIdToMerge": secondary},
+    ).json()["id"]
+
+    v4 = portal.sdk().crm.associations.v4.basic_api
+    for deal in deals:
+        links = v4.get_page("deals", deal, "companies").results
+        assert [str(r.to_object_id) for r in links] == [merged]
+        assert 5 in {t.type_id for t in links[0].association_types}
+    assert [str(r.to_object_id) for r in v4.get_page("notes", note, "companies").results] == [merged]
