@@ -348,3 +348,44 @@ async def test_custom_date_property_rejects_non_midnight_epoch(
         "/crm/v3/objects/deals", json={"properties": {"dealname": "x", "renewal_date": "1772409600000"}}
     )
     assert ok.json()["properties"]["renewal_date"] == "2026-03-02"
+
+
+async def test_email_uniqueness_follows_updates(client: httpx.AsyncClient) -> None:
+    cid = (await client.post("/crm/v3/objects/contacts", json={"properties": {"email": "old@x.io"}})).json()[
+        "id"
+    ]
+    await client.patch(f"/crm/v3/objects/contacts/{cid}", json={"properties": {"email": "new@x.io"}})
+    assert (
+        await client.post("/crm/v3/objects/contacts", json={"properties": {"email": "old@x.io"}})
+    ).status_code == 201
+    dup = await client.post("/crm/v3/objects/contacts", json={"properties": {"email": "NEW@x.io"}})
+    assert dup.status_code == 409
+    assert dup.json()["message"].endswith(cid)
+
+
+async def test_contact_merge_keeps_one_primary_email_and_frees_none(client: httpx.AsyncClient) -> None:
+    a = (
+        await client.post(
+            "/crm/v3/objects/contacts", json={"properties": {"email": "a@x.io", "firstname": "A"}}
+        )
+    ).json()["id"]
+    b = (
+        await client.post(
+            "/crm/v3/objects/contacts", json={"properties": {"email": "b@x.io", "jobtitle": "CTO"}}
+        )
+    ).json()["id"]
+    merged = (
+        await client.post("/crm/v3/objects/contacts/merge", json={"primaryObjectId": a, "objectIdToMerge": b})
+    ).json()
+    assert merged["properties"]["email"] == "a@x.io"
+    assert merged["properties"]["hs_additional_emails"] == "b@x.io"
+    assert merged["properties"]["jobtitle"] == "CTO"
+    found = await client.post(
+        "/crm/v3/objects/contacts/search",
+        json={
+            "filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": "a@x.io"}]}]
+        },
+    )
+    assert [r["id"] for r in found.json()["results"]] == [merged["id"]]
+    again = await client.post("/crm/v3/objects/contacts", json={"properties": {"email": "a@x.io"}})
+    assert again.status_code == 409

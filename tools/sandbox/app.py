@@ -115,7 +115,8 @@ class Sandbox:
         return self.clock().astimezone(UTC)
 
     def mark_dirty(self) -> None:
-        """Persist the portal when a state file is configured."""
+        """Note a change (search caches are keyed on it) and persist when a state file is configured."""
+        self.portal.version += 1
         if self._state_file is not None:
             self._state_file.save(
                 {"portal": self.portal.to_json(), "credentials": self.credentials.to_json()}

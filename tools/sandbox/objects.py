@@ -74,11 +74,10 @@ def _find_record(ctx: Ctx, object_type: str, object_id: str) -> Record:
             if id_property not in portal.property_defs(object_type):
                 raise errors.bad_request(f'Property "{id_property}" does not exist')
             raise errors.bad_request(f"{id_property} is not a unique property of {object_type}")
-        wanted = object_id.strip().lower()
-        for rec in portal.live(object_type):
-            if rec.properties.get("email", "").lower() == wanted:
-                return rec
-        raise errors.object_not_found(object_id)
+        by_email = portal.contact_by_email(object_id)
+        if by_email is None:
+            raise errors.object_not_found(object_id)
+        return by_email
     found = portal.get(object_type, object_id)
     if found is None:
         raise errors.object_not_found(object_id)
@@ -242,11 +241,8 @@ def _derive(portal: Portal, rec: Record) -> None:
 def _duplicate_email(portal: Portal, email: str | None, exclude: str | None = None) -> Record | None:
     if not email:
         return None
-    wanted = email.strip().lower()
-    for rec in portal.live("contacts"):
-        if rec.id != exclude and rec.properties.get("email", "").lower() == wanted:
-            return rec
-    return None
+    found = portal.contact_by_email(email)
+    return found if found is not None and found.id != exclude else None
 
 
 def create_record(
@@ -271,6 +267,8 @@ def create_record(
     now = ctx.sandbox.now()
     rec = Record(portal.new_record_id(), object_type, values, now, now)
     portal.records[object_type][rec.id] = rec
+    if object_type == "contacts":
+        portal.index_email(rec.id, None, values.get("email"))
     for to_type, to_id, type_id in associations or []:
         add_association(portal, object_type, rec.id, to_type, to_id, type_id)
     _stamp_new(ctx, rec)
@@ -320,6 +318,8 @@ def update_object(ctx: Ctx, object_type: str, object_id: str) -> Reply:
         dup = _duplicate_email(portal, values["email"], exclude=rec.id)
         if dup is not None:
             raise errors.conflict(f"Contact already exists. Existing ID: {dup.id}")
+    if t == "contacts" and ("email" in values or "email" in clear):
+        portal.index_email(rec.id, rec.properties.get("email"), values.get("email"))
     rec.properties.update(values)
     for name in clear:
         rec.properties.pop(name, None)
@@ -401,6 +401,10 @@ def merge_objects(ctx: Ctx, object_type: str) -> Reply:
         props["lastmodifieddate"] = iso(now)
     survivor.properties = props
     portal.records[t][survivor.id] = survivor
+    if t == "contacts":
+        for old in (primary, secondary):
+            portal.index_email(old.id, old.properties.get("email"), None)
+        portal.index_email(survivor.id, None, props.get("email"))
     new_key = (t, survivor.id)
     # The primary's associations first, so its primary-company links win over the secondary's.
     for old in (primary, secondary):

@@ -49,7 +49,73 @@ _NEEDS_VALUE = frozenset(
 _TOKEN_SPLIT = re.compile(r"[\s,;:()\[\]{}\"'!?/\\|<>]+")
 _WORDS = re.compile(r"\w+")
 
-Predicate = Callable[[Record], bool]
+
+class Columns:
+    """Column views of one object type's live records, built lazily per property.
+
+    A search evaluates each filter over a whole column with one comprehension, which keeps a
+    10,000-record portal well inside the latency target. The portal caches one instance per type
+    until the next write (:attr:`Portal.version`).
+    """
+
+    def __init__(self, portal: Portal, object_type: str) -> None:
+        self.portal = portal
+        self.object_type = object_type
+        self.records: list[Record] = list(portal.live(object_type))
+        self.everything: frozenset[int] = frozenset(range(len(self.records)))
+        self._raw: dict[str, list[str | None]] = {}
+        self._lower: dict[str, list[str | None]] = {}
+        self._num: dict[str, list[float | None]] = {}
+        self._tokens: dict[str, dict[str, set[int]]] = {}
+        self._record_tokens: dict[str, list[set[str] | None]] = {}
+        self._searchable: list[str] | None = None
+
+    def raw(self, name: str) -> list[str | None]:
+        """Stored values (None when unset or empty)."""
+        if name not in self._raw:
+            self._raw[name] = [r.properties.get(name) or None for r in self.records]
+        return self._raw[name]
+
+    def lower(self, name: str) -> list[str | None]:
+        """Lowercased stored values."""
+        if name not in self._lower:
+            self._lower[name] = [v.lower() if v is not None else None for v in self.raw(name)]
+        return self._lower[name]
+
+    def num(self, prop: PropertyDef) -> list[float | None]:
+        """Numbers (number properties) or epoch milliseconds (date/datetime properties)."""
+        if prop.name not in self._num:
+            self._num[prop.name] = [_typed(r, prop) for r in self.records]
+        return self._num[prop.name]
+
+    def record_tokens(self, name: str) -> list[set[str] | None]:
+        """Each record's token set, for wildcard tests on few candidates."""
+        if name not in self._record_tokens:
+            self._record_tokens[name] = [_tokens(v) if v is not None else None for v in self.raw(name)]
+        return self._record_tokens[name]
+
+    def token_index(self, name: str) -> dict[str, set[int]]:
+        """Token → record positions, for CONTAINS_TOKEN."""
+        if name not in self._tokens:
+            index: dict[str, set[int]] = {}
+            for i, v in enumerate(self.raw(name)):
+                if v is not None:
+                    for tok in _tokens(v):
+                        index.setdefault(tok, set()).add(i)
+            self._tokens[name] = index
+        return self._tokens[name]
+
+    def searchable(self) -> list[str]:
+        """The type's default searchable properties joined per record, for ``query``."""
+        if self._searchable is None:
+            cols = [self.lower(p) for p in catalog.SEARCHABLE_PROPERTIES[self.object_type]]
+            self._searchable = ["\x00".join(v for v in vals if v) for vals in zip(*cols, strict=True)]
+        return self._searchable
+
+
+Candidates = set[int] | frozenset[int]
+# A filter: given the column views and the records still in play, the ones that match.
+Predicate = Callable[[Columns, Candidates], set[int]]
 
 
 @dataclass(frozen=True)
@@ -65,14 +131,24 @@ class SearchRequest:
     offset: int
 
 
-def _typed(portal: Portal, record: Record, prop: PropertyDef) -> float | None:
+def columns(portal: Portal, object_type: str) -> Columns:
+    """The cached :class:`Columns` of a type, rebuilt after any write to the portal."""
+    key = (object_type, portal.version)
+    cached = portal.search_cache.get(object_type)
+    if cached is None or cached[0] != key:
+        cached = (key, Columns(portal, object_type))
+        portal.search_cache[object_type] = cached
+    result: Columns = cached[1]
+    return result
+
+
+def _typed(record: Record, prop: PropertyDef) -> float | None:
     """The numeric value of a number/date/datetime property (cached on the record)."""
     if prop.name in record.typed:
         return record.typed[prop.name]
     raw = record.properties.get(prop.name)
     value: float | None = None
-    if raw not in (None, ""):
-        assert raw is not None
+    if raw:
         if prop.type == "number":
             try:
                 value = float(raw)
@@ -104,12 +180,40 @@ def _tokens(value: str) -> set[str]:
     return {t for t in _TOKEN_SPLIT.split(low) if t} | set(_WORDS.findall(low)) | {low}
 
 
-def _contains_token(value: str, pattern: str) -> bool:
+def _token_matcher(pattern: str) -> Callable[[str], bool]:
+    """A test on one token; ``*`` and ``?`` are wildcards (fast paths for prefix/suffix/infix)."""
     pat = pattern.lower().strip()
-    toks = _tokens(value)
-    if "*" in pat or "?" in pat:
-        return any(fnmatch.fnmatchcase(t, pat) for t in toks)
-    return pat in toks
+    body = pat.strip("*")
+    if "?" not in pat and "*" not in body:
+        if pat.startswith("*") and pat.endswith("*") and len(pat) > 1:
+            return lambda tok: body in tok
+        if pat.startswith("*"):
+            return lambda tok: tok.endswith(body)
+        if pat.endswith("*"):
+            return lambda tok: tok.startswith(body)
+        return pat.__eq__
+    rx = re.compile(fnmatch.translate(pat))
+    return lambda tok: rx.match(tok) is not None
+
+
+def _contains_token(name: str, pattern: str) -> Predicate:
+    pat = pattern.lower().strip()
+    if "*" not in pat and "?" not in pat:
+        return lambda cols, cand: cols.token_index(name).get(pat, set()) & cand
+    test = _token_matcher(pat)
+
+    def pred(cols: Columns, cand: Candidates) -> set[int]:
+        index = cols.token_index(name)
+        if len(cand) * 4 < len(index):  # a record has a few tokens: scan whichever side is smaller
+            toks = cols.record_tokens(name)
+            return {i for i in cand if (t := toks[i]) is not None and any(test(x) for x in t)}
+        hits: set[int] = set()
+        for tok, positions in index.items():
+            if test(tok):
+                hits |= positions
+        return hits & cand
+
+    return pred
 
 
 def _str(v: Any, where: str) -> str:
@@ -120,6 +224,18 @@ def _str(v: Any, where: str) -> str:
     raise errors.bad_request(f"{where}: value must be a string")
 
 
+def _negate(pred: Predicate) -> Predicate:
+    return lambda cols, cand: set(cand) - pred(cols, cand)
+
+
+def _where(values: list[Any], test: Callable[[Any], bool], cand: Candidates) -> set[int]:
+    return {i for i in cand if (v := values[i]) is not None and test(v)}
+
+
+def _eq(values: list[Any], target: Any, cand: Candidates) -> set[int]:
+    return {i for i in cand if values[i] == target}
+
+
 def _association_predicate(
     portal: Portal, object_type: str, f: dict[str, Any], name: str, where: str
 ) -> Predicate:
@@ -127,15 +243,13 @@ def _association_predicate(
     op = f.get("operator")
     if to_type is None or op not in ("EQ", "IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY"):
         raise errors.bad_request(f"{where}: unsupported association filter {name} {op}")
-    ids: set[str]
-    if op in ("EQ",):
+    ids: set[str] = set()
+    if op == "EQ":
         ids = {portal.resolve_id(to_type, _str(f.get("value"), where))}
     elif op == "IN":
         ids = {portal.resolve_id(to_type, _str(v, where)) for v in f.get("values") or []}
-    else:
-        ids = set()
 
-    def pred(r: Record) -> bool:
+    def matches(r: Record) -> bool:
         linked = portal.associated((object_type, r.id), to_type)
         if op == "HAS_PROPERTY":
             return bool(linked)
@@ -143,7 +257,7 @@ def _association_predicate(
             return not linked
         return any(i in ids for i in linked)
 
-    return pred
+    return lambda cols, cand: {i for i in cand if matches(cols.records[i])}
 
 
 def _predicate(
@@ -165,72 +279,65 @@ def _predicate(
     prop = defs.get(name)
     if prop is None:
         raise errors.bad_request(f'{where}: Property "{name}" does not exist on {object_type}')
+    numeric = prop.type in ("number", "date", "datetime")
     if op in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
-        want = op == "HAS_PROPERTY"
-        return lambda r: bool(r.properties.get(name)) == want
+        has: Predicate = lambda cols, cand: {i for i in cand if cols.raw(name)[i]}  # noqa: E731
+        return has if op == "HAS_PROPERTY" else _negate(has)
     if op in ("IN", "NOT_IN"):
         values = f.get("values")
         if not isinstance(values, list) or not values:
             raise errors.bad_request(f"{where}.values is required for operator {op}")
         texts = [_str(v, where) for v in values]
-        negate = op == "NOT_IN"
-        if prop.type in ("number", "date", "datetime"):
+        pred: Predicate
+        if numeric:
             nums = {_filter_number(prop, t, where) for t in texts}
-            return lambda r: (_typed(portal, r, prop) in nums) != negate
-        if prop.type == "enumeration":
-            # Enumerations are case-sensitive; multi-value fields match on any option.
+            pred = lambda cols, cand: _where(cols.num(prop), nums.__contains__, cand)  # noqa: E731
+        elif prop.type == "enumeration":
+            # Enumerations are case-sensitive; a multi-value field matches on any of its options.
             opts = set(texts)
-            return lambda r: bool(set((r.properties.get(name) or "").split(";")) & opts) != negate
-        # String IN values must be lowercase: stored values are matched lowercased (DOC-SEARCH).
-        wanted = set(texts)
-        return lambda r: (name in r.properties and r.properties[name].lower() in wanted) != negate
+
+            def pred(cols: Columns, cand: Candidates) -> set[int]:
+                return _where(cols.raw(name), lambda v: bool(opts.intersection(v.split(";"))), cand)
+
+        else:
+            # String IN values must be lowercase: values are matched against the lowercased index (DOC-SEARCH).
+            wanted = set(texts)
+            pred = lambda cols, cand: _where(cols.lower(name), wanted.__contains__, cand)  # noqa: E731
+        return pred if op == "IN" else _negate(pred)
     if op in _NEEDS_VALUE and f.get("value") is None:
         raise errors.bad_request(f"{where}.value is required for operator {op}")
     value = _str(f.get("value"), where)
     if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-        negate = op == "NOT_CONTAINS_TOKEN"
-        return lambda r: (name in r.properties and _contains_token(r.properties[name], value)) != negate
-    if prop.type in ("number", "date", "datetime"):
-        low = _filter_number(prop, value, where)
-        if op == "BETWEEN":
-            if f.get("highValue") is None:
-                raise errors.bad_request(f"{where}.highValue is required for operator BETWEEN")
-            high = _filter_number(prop, _str(f.get("highValue"), where), where)
-
-            def between(r: Record) -> bool:
-                v = _typed(portal, r, prop)
-                return v is not None and low <= v <= high
-
-            return between
-        return _compare(op, lambda r: _typed(portal, r, prop), low)
-    if prop.type == "enumeration" or prop.type == "bool":
-        key: Callable[[Record], Any] = lambda r: r.properties.get(name)  # noqa: E731
-        cmp_value: Any = value.lower() if prop.type == "bool" else value
+        contains = _contains_token(name, value)
+        return contains if op == "CONTAINS_TOKEN" else _negate(contains)
+    if op == "BETWEEN" and f.get("highValue") is None:
+        raise errors.bad_request(f"{where}.highValue is required for operator BETWEEN")
+    column: Callable[[Columns], list[Any]]
+    if numeric:
+        target: Any = _filter_number(prop, value, where)
+        high: Any = _filter_number(prop, _str(f.get("highValue"), where), where) if op == "BETWEEN" else None
+        column = lambda cols: cols.num(prop)  # noqa: E731
+    elif prop.type == "enumeration":
+        target, column = value, (lambda cols: cols.raw(name))
+        high = _str(f.get("highValue"), where) if op == "BETWEEN" else None
     else:
-        key = lambda r: r.properties[name].lower() if name in r.properties else None  # noqa: E731
-        cmp_value = value.lower()
-    if op == "BETWEEN":
-        if f.get("highValue") is None:
-            raise errors.bad_request(f"{where}.highValue is required for operator BETWEEN")
-        high_s = _str(f.get("highValue"), where).lower()
-        return lambda r: (v := key(r)) is not None and cmp_value <= v <= high_s
-    return _compare(op, key, cmp_value)
-
-
-def _compare(op: str, key: Callable[[Record], Any], target: Any) -> Predicate:
-    if op == "EQ":
-        return lambda r: key(r) == target
+        target, column = value.lower(), (lambda cols: cols.lower(name))
+        high = _str(f.get("highValue"), where).lower() if op == "BETWEEN" else None
     if op == "NEQ":
         # Records without a value match NEQ, as a "must not" clause does in HubSpot's index.
-        return lambda r: key(r) != target
-    ops: dict[str, Callable[[Any, Any], bool]] = {
-        "LT": lambda a, b: a < b,
-        "LTE": lambda a, b: a <= b,
-        "GT": lambda a, b: a > b,
-        "GTE": lambda a, b: a >= b,
+        return lambda cols, cand: set(cand) - _eq(column(cols), target, cand)
+    tests: dict[str, Callable[[Any], bool]] = {
+        "EQ": lambda v: bool(v == target),
+        "LT": lambda v: bool(v < target),
+        "LTE": lambda v: bool(v <= target),
+        "GT": lambda v: bool(v > target),
+        "GTE": lambda v: bool(v >= target),
+        "BETWEEN": lambda v: bool(target <= v <= high),
     }
-    fn = ops[op]
-    return lambda r: (v := key(r)) is not None and fn(v, target)
+    if op == "EQ":
+        return lambda cols, cand: _eq(column(cols), target, cand)
+    check = tests[op]
+    return lambda cols, cand: _where(column(cols), check, cand)
 
 
 def _int_field(body: dict[str, Any], name: str, default: int) -> int:
@@ -330,37 +437,37 @@ def _parse_sorts(raw: Any) -> tuple[str | None, bool]:
 
 def run(portal: Portal, object_type: str, req: SearchRequest) -> tuple[int, list[Record]]:
     """Evaluate a search: ``(total matches, the page of records)``."""
-    searchable = catalog.SEARCHABLE_PROPERTIES[object_type]
-    q = req.query
-    matches: list[Record] = []
-    for r in portal.live(object_type):
-        if req.groups and not any(all(p(r) for p in g) for g in req.groups):
-            continue
-        if q and not any(q in r.properties.get(p, "").lower() for p in searchable):
-            continue
-        matches.append(r)
+    cols = columns(portal, object_type)
+    matched: set[int] | frozenset[int] = cols.everything
+    if req.groups:
+        matched = set()
+        for group in req.groups:
+            hits: Candidates = cols.everything
+            for pred in group:
+                hits = pred(cols, hits)  # later filters only look at what earlier ones kept
+                if not hits:
+                    break
+            matched = matched | hits
+    if req.query:
+        q = req.query
+        text = cols.searchable()
+        matched = {i for i in matched if q in text[i]}
+    order = sorted(matched)  # creation order, oldest first: HubSpot's default for search
     if req.sort_property is not None:
-        matches = _sorted(portal, object_type, matches, req.sort_property, req.sort_descending)
-    # else: creation order, oldest first (HubSpot's default for search).
-    return len(matches), matches[req.offset : req.offset + req.limit]
+        order = _sorted(cols, order, req.sort_property, req.sort_descending)
+    page = order[req.offset : req.offset + req.limit]
+    return len(order), [cols.records[i] for i in page]
 
 
-def _sorted(
-    portal: Portal, object_type: str, records: list[Record], name: str, descending: bool
-) -> list[Record]:
-    prop = portal.property_defs(object_type).get(name)
-    present: list[tuple[Any, Record]] = []
-    missing: list[Record] = []
-    for r in records:
-        raw = r.properties.get(name)
-        if prop is not None and prop.type in ("number", "date", "datetime"):
-            key: Any = _typed(portal, r, prop)
-        else:
-            key = raw.lower() if raw else None
-        if key is None:
-            missing.append(r)
-        else:
-            present.append((key, r))
-    present.sort(key=lambda kr: kr[0], reverse=descending)
+def _sorted(cols: Columns, order: list[int], name: str, descending: bool) -> list[int]:
+    prop = cols.portal.property_defs(cols.object_type).get(name)
+    keys: list[Any] = (
+        cols.num(prop)
+        if prop is not None and prop.type in ("number", "date", "datetime")
+        else cols.lower(name)
+    )
+    present = [i for i in order if keys[i] is not None]
+    missing = [i for i in order if keys[i] is None]
+    present.sort(key=keys.__getitem__, reverse=descending)
     # Records without a value come last in either direction.
-    return [r for _, r in present] + missing
+    return present + missing

@@ -160,6 +160,11 @@ class Portal:
     custom_properties: dict[str, list[PropertyDef]]
     next_id: int = 1
     next_meta_id: int = 1
+    # Bumped on every write; search caches its column views per version.
+    version: int = 0
+    search_cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Lowercased contact email -> contact id, so the uniqueness check stays O(1) on big portals.
+    email_index: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> Portal:
@@ -221,6 +226,18 @@ class Portal:
     def live(self, object_type: str) -> Iterator[Record]:
         """Live records of a type, in creation order."""
         return (r for r in self.records[object_type].values() if not r.archived and r.merged_into is None)
+
+    def index_email(self, record_id: str, old: str | None, new: str | None) -> None:
+        """Keep the contact email index in step with a contact's ``email`` change."""
+        if old and self.email_index.get(old.lower()) == record_id:
+            del self.email_index[old.lower()]
+        if new:
+            self.email_index[new.lower()] = record_id
+
+    def contact_by_email(self, email: str) -> Record | None:
+        """The live contact whose primary email is ``email`` (case-insensitive)."""
+        record_id = self.email_index.get(email.strip().lower())
+        return self.get("contacts", record_id) if record_id is not None else None
 
     # properties ------------------------------------------------------------------------------
 
@@ -379,6 +396,8 @@ class Portal:
                     hubspot_defined=False,
                 )
             )
+        for rec in portal.live("contacts"):
+            portal.index_email(rec.id, None, rec.properties.get("email"))
         portal.next_id = int(data["nextId"])
         portal.next_meta_id = int(data["nextMetaId"])
         return portal
