@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,7 +86,17 @@ def client() -> Iterator[TestClient]:
         yield test_client
 
 
-def assert_hubspot_shaped(response: httpx.Response) -> None:
+class _Response(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+def assert_hubspot_shaped(response: _Response) -> None:
     """No 5xx; a 4xx carries HubSpot's error envelope."""
     assert response.status_code < 500, (response.status_code, response.text[:500])
     if response.status_code >= 400:

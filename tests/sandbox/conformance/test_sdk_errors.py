@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from hubspot.crm.objects import ApiException, PublicObjectSearchRequest, SimplePublicObjectInputForCreate
@@ -23,10 +24,12 @@ def _create_error(portal: Portal, object_type: str, properties: dict[str, str]) 
     return caught.value
 
 
-def _validation_error_names(portal: Portal, object_type: str, properties: dict[str, str], name: str) -> dict:
+def _validation_error_names(
+    portal: Portal, object_type: str, properties: dict[str, str], name: str
+) -> dict[str, Any]:
     error = _create_error(portal, object_type, properties)
     assert error.status == 400
-    body = json.loads(error.body)
+    body: dict[str, Any] = json.loads(error.body)
     assert_hubspot_error(body, category="VALIDATION_ERROR")
     named = [
         e
