@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import QueryParams
 
 from tools.sandbox import errors
-from tools.sandbox.context import Reply
+from tools.sandbox.context import Reply, parse_uint
 from tools.sandbox.faults import RateLimits
 from tools.sandbox.fixtures import FixtureError
 from tools.sandbox.metadata import user_json
@@ -30,7 +30,7 @@ def _body(raw: bytes) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise errors.invalid_json("the body is not valid JSON") from None
 
 
@@ -112,7 +112,7 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, query: QueryParams, raw:
         return Reply(200, sandbox.state())
     if key == ("GET", "/_sandbox/requests"):
         since = query.get("since", "0")
-        start = int(since) if since.isdigit() else 0
+        start = parse_uint(since) or 0
         return Reply(200, [r for r in sandbox.requests if r["seq"] > start])
     if key == ("POST", "/_sandbox/requests/clear"):
         sandbox.requests.clear()

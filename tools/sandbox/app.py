@@ -232,7 +232,7 @@ class Sandbox:
         if body.strip():
             try:
                 parsed = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 parsed = body.decode("utf-8", "replace")
         self.requests.append(
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.sandbox import catalog, errors
-from tools.sandbox.context import JSON, Ctx, Reply
+from tools.sandbox.context import JSON, Ctx, Reply, parse_uint
 from tools.sandbox.objects import add_association, sync_contact_company
 from tools.sandbox.store import Record
 from tools.sandbox.timeutil import iso
@@ -38,9 +38,10 @@ def list_associations(ctx: Ctx, from_type: str, from_id: str, to_type: str) -> R
     ctx.require("associations")
     limit = ctx.int_param("limit", MAX_LIMIT, low=1, high=MAX_LIMIT)
     after = ctx.query.get("after") or "0"
-    if not after.isdigit():
+    parsed = parse_uint(after)
+    if parsed is None:
         raise errors.bad_request(f"after must be a cursor returned by a previous page, got {after!r}")
-    offset = int(after)
+    offset = parsed
     rec = _record(ctx, ft, from_id)
     linked = sorted(ctx.sandbox.portal.associated((ft, rec.id), tt).items(), key=lambda kv: int(kv[0]))
     page = linked[offset : offset + limit]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
     from tools.sandbox.app import Sandbox
 
 JSON = dict[str, Any]
+_UINT = re.compile(r"^[0-9]{1,18}$")
+
+
+def parse_uint(text: str) -> int | None:
+    """A non-negative integer written in ASCII digits (bounded), or None."""
+    return int(text) if _UINT.match(text) else None
 
 
 @dataclass
@@ -58,7 +65,7 @@ class Ctx:
             else:
                 try:
                     self._parsed = json.loads(text)
-                except (ValueError, UnicodeDecodeError) as exc:
+                except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                     raise errors.invalid_json(f"Unexpected character ({exc})") from None
         return self._parsed
 
@@ -84,10 +91,11 @@ class Ctx:
         value = self.query.get(name)
         if value is None or value == "":
             return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise errors.bad_request(f"Query parameter {name} must be an integer, got {value!r}") from None
+        stripped = value.strip()
+        number_or_none = parse_uint(stripped.removeprefix("-"))
+        if number_or_none is None:
+            raise errors.bad_request(f"Query parameter {name} must be an integer, got {value!r}")
+        number = -number_or_none if stripped.startswith("-") else number_or_none
         if number < low or (high is not None and number > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise errors.bad_request(f"Query parameter {name} must be {bound}, got {number}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.sandbox import catalog, errors, search
-from tools.sandbox.context import JSON, Ctx, Reply
+from tools.sandbox.context import JSON, Ctx, Reply, parse_uint
 from tools.sandbox.store import Portal, Record
 from tools.sandbox.timeutil import iso
 from tools.sandbox.validation import check_deal_stage, normalize_properties
@@ -114,9 +114,10 @@ def list_objects(ctx: Ctx, object_type: str) -> Reply:
     if after:
         idx = next((i for i, r in enumerate(records) if r.id == after), None)
         if idx is None:
-            if not after.isdigit():
+            after_number = parse_uint(after)
+            if after_number is None:
                 raise errors.bad_request(f"after must be a record id, got {after!r}")
-            idx = next((i for i, r in enumerate(records) if int(r.id) >= int(after)), len(records))
+            idx = next((i for i, r in enumerate(records) if int(r.id) >= after_number), len(records))
         start = idx
     page = records[start : start + limit]
     props = ctx.list_param("properties")

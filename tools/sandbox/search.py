@@ -15,6 +15,7 @@ from typing import Any
 
 from tools.sandbox import catalog, errors
 from tools.sandbox.catalog import PropertyDef
+from tools.sandbox.context import parse_uint
 from tools.sandbox.store import Portal, Record
 from tools.sandbox.timeutil import epoch_ms, parse_instant
 
@@ -348,8 +349,11 @@ def _int_field(body: dict[str, Any], name: str, default: int) -> int:
         raise errors.bad_request(f"{name} must be an integer")
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-        return int(raw.strip())
+    if isinstance(raw, str):
+        text = raw.strip()
+        number = parse_uint(text.removeprefix("-"))
+        if number is not None:
+            return -number if text.startswith("-") else number
     raise errors.bad_request(f"{name} must be an integer, got {raw!r}")
 
 
