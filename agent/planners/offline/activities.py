@@ -1,0 +1,252 @@
+"""Logged activities: notes, calls, meetings, emails and tasks, with their associations.
+
+A message is split into a header (who it is with, when) and a body (what was said): "log a call
+with Jane, she wants a demo Tuesday" has the header "log a call with Jane" and the body "she wants a
+demo Tuesday". Only the header's dates count: "Tuesday" in the body is what Jane said, not when the
+call happened.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Final
+
+from agent.plan import Activity, ActivityType, Mention, Plan, Write
+from agent.planners.offline.dates import Temporal, to_utc_iso
+from agent.planners.offline.lexicon import words
+from agent.planners.offline.slots import find_priority, priority_spans
+from agent.planners.offline.text import Utterance
+from tools.hubspot.types import ObjectType
+
+_DEFAULT_CLOCK: Final[time] = time(9, 0)
+_PREPOSITIONS: Final[dict[str, ObjectType]] = {
+    "with": "contacts",
+    "to": "contacts",
+    "from": "contacts",
+    "for": "companies",
+    "on": "companies",
+    "at": "companies",
+    "about": "companies",
+    "re": "companies",
+    "regarding": "companies",
+}
+_INFINITIVE_BEFORE: Final[frozenset[str]] = words(
+    """
+    task reminder me need needs have has want wants going how up
+    """
+)
+_HEADER_CUES: Final[tuple[str, ...]] = (":", " - ", " – ", "; ")
+
+
+def _header_end(u: Utterance, kind: ActivityType) -> int:
+    """Where the header ends and the body begins (the text's length when there is no body)."""
+    text = u.text
+    for cue in _HEADER_CUES:
+        position = text.find(cue)
+        if position > 0:
+            return position
+    if kind == "tasks":
+        return len(text)
+    for pattern in (r"\b(?:saying|that says|which says)\b", r"\bthat\b(?=\s+(?:they|she|he|we|it|the)\b)"):
+        m = re.search(pattern, text, flags=re.IGNORECASE)
+        if m:
+            return m.start()
+    if kind in ("calls", "emails", "meetings", "notes"):
+        position = text.find(",")
+        if position > 0 and kind != "meetings":
+            return position
+    return len(text)
+
+
+def _body(u: Utterance, header_end: int) -> str | None:
+    body = u.text[header_end:].lstrip(":-–;, ")
+    body = re.sub(r"^(?:saying|that says|which says|that)\s+", "", body, flags=re.IGNORECASE)
+    return body.strip() or None
+
+
+def _header_temporal(u: Utterance, header_end: int) -> Temporal:
+    found = u.temporal
+    return Temporal(
+        days=[hit for hit in found.days if hit.start < header_end],
+        periods=[hit for hit in found.periods if hit.start < header_end],
+        times=[hit for hit in found.times if hit.start < header_end],
+        durations=[hit for hit in found.durations if hit.start < header_end],
+    )
+
+
+def _mentions(u: Utterance, start: int, header_end: int, kind: ActivityType) -> list[Mention]:
+    found: list[Mention] = []
+    tokens = u.tokens
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        if token.start >= header_end:
+            break
+        prep = token.low
+        if prep not in _PREPOSITIONS:
+            continue
+        if prep == "to" and index > 0 and tokens[index - 1].low in _INFINITIVE_BEFORE:
+            continue
+        if prep in ("about", "re", "regarding") and kind in ("meetings", "calls", "tasks", "emails"):
+            continue
+        if index + 1 < len(tokens) and tokens[index + 1].low in (
+            "me",
+            "myself",
+            "us",
+            "discuss",
+            "talk",
+            "review",
+        ):
+            continue
+        mention, _ = u.mention_at(index + 1, _PREPOSITIONS[prep])
+        if mention is None or tokens[index + 1].start >= header_end:
+            continue
+        if mention.object_type in ("tasks", "notes", "calls", "meetings", "emails"):
+            continue
+        if (
+            kind == "tasks"
+            and prep in ("to", "for")
+            and not mention.refers_back
+            and not _looks_named(mention.text)
+        ):
+            continue
+        if mention not in found:
+            found.append(mention)
+    return found
+
+
+def _looks_named(text: str) -> bool:
+    """A task's "send the proposal to Globex": only capitalised words, emails or domains are records."""
+    return text[:1].isupper() or "@" in text or "." in text
+
+
+def _task_subject(u: Utterance, header_end: int) -> str | None:
+    text = u.text[:header_end]
+    m = re.search(
+        r"\b(?:remind me to|reminder to|remember to|task to|todo to|task:|to-do:|need to|needs to|have to|"
+        r"make sure (?:i|we)|task for me to|task)\s*",
+        text,
+        flags=re.IGNORECASE,
+    )
+    begin = m.end() if m else 0
+    if not m:
+        follow = re.search(r"\bfollow up\b", text, flags=re.IGNORECASE)
+        begin = follow.start() if follow else 0
+    cut = [*u.temporal.spans, *priority_spans(u)]
+    chars = list(text)
+    for start, end in cut:
+        for position in range(start, min(end, len(chars))):
+            chars[position] = " "
+    subject = " ".join("".join(chars[begin:]).split()).strip(" ,.;")
+    subject = re.sub(r"\s+,", ",", subject)
+    subject = re.sub(r"^(?:to|a|an)\s+", "", subject, flags=re.IGNORECASE).strip(" ,")
+    return subject[:1].upper() + subject[1:] if subject else None
+
+
+def _topic(u: Utterance, header_end: int) -> str | None:
+    m = re.search(
+        r"\b(?:about|re|regarding|to discuss|to talk about|on the topic of)\s+([^,.;:!?\x00]+)",
+        u.text[:header_end],
+        re.I,
+    )
+    if not m:
+        return None
+    topic = m.group(1)
+    for start, end in u.temporal.spans:
+        if m.start(1) <= start < m.end(1):
+            topic = u.text[m.start(1) : start]
+            break
+    return topic.strip() or None
+
+
+def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -> Plan:
+    """Log (or schedule) one activity against the records it names.
+
+    Args:
+        u: The message.
+        start: Index of the first token after politeness.
+        kind: Which activity type the message logs.
+        now: The turn's clock in the user's zone.
+    """
+    header_end = _header_end(u, kind)
+    temporal = _header_temporal(u, header_end)
+    mentions = _mentions(u, start, header_end, kind)
+    body = None if kind == "tasks" else _body(u, header_end)
+    activity: Activity
+    if kind == "tasks":
+        due = temporal.moment(now, _DEFAULT_CLOCK) or now
+        activity = Activity(
+            type="tasks",
+            subject=_task_subject(u, header_end),
+            body=_body(u, header_end) if header_end < len(u.text) else None,
+            when=to_utc_iso(due),
+            status="NOT_STARTED",
+            priority=find_priority(u),
+        )
+    elif kind == "meetings":
+        begin = temporal.moment(now, _DEFAULT_CLOCK) or now
+        end = begin + temporal.durations[0].length if temporal.durations else None
+        activity = Activity(
+            type="meetings",
+            subject=_topic(u, header_end),
+            body=body,
+            when=to_utc_iso(begin),
+            end=to_utc_iso(end) if end else None,
+            status="SCHEDULED" if begin > now else "COMPLETED",
+        )
+    elif kind == "calls":
+        moment = temporal.moment(now, None) or now
+        direction = None
+        if u.has(
+            "inbound",
+            "incoming",
+            "called me",
+            "call from",
+            "rang me",
+            "she called",
+            "he called",
+            "they called",
+        ):
+            direction = "INBOUND"
+        elif u.has("outbound", "outgoing", "i called", "called", "call to"):
+            direction = "OUTBOUND"
+        end = moment + temporal.durations[0].length if temporal.durations else None
+        activity = Activity(
+            type="calls",
+            subject=_topic(u, header_end),
+            body=body,
+            when=to_utc_iso(moment),
+            end=to_utc_iso(end) if end else None,
+            direction=direction,
+            status="COMPLETED",
+        )
+    elif kind == "emails":
+        moment = temporal.moment(now, None) or now
+        incoming = u.has(
+            "email from",
+            "emailed me",
+            "replied",
+            "reply from",
+            "incoming",
+            "inbound",
+            "got an email",
+            "received",
+        )
+        activity = Activity(
+            type="emails",
+            subject=_topic(u, header_end),
+            body=body,
+            when=to_utc_iso(moment),
+            direction="INCOMING_EMAIL" if incoming else "EMAIL",
+            status=None if incoming else "SENT",
+        )
+    else:
+        moment = temporal.moment(now, None) or now
+        activity = Activity(type="notes", body=body, when=to_utc_iso(moment))
+    write = Write(op="create", object_type=kind, activity=activity, associate_with=mentions)
+    return Plan(intent="log_activity", writes=[write])
+
+
+def meeting_end(begin: datetime, minutes: int) -> datetime:
+    """A meeting's end ``minutes`` after ``begin``."""
+    return begin + timedelta(minutes=minutes)

@@ -1,0 +1,295 @@
+"""The deterministic offline planner: a message in, a :class:`~agent.plan.Plan` out, no model.
+
+The message is normalised (abbreviations, keyword typos), its slots are extracted (dates, amounts,
+emails, domains, phones), and its request is classified from the first verb after any politeness:
+refusals first (a delete request never becomes anything else), then replies to what is pending,
+merges, associations, activities, questions, updates and creates. What fits none of them is
+reported as not understood, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from agent.plan import ActivityType, Plan, Refusal
+from agent.planners.base import PlanningInput
+from agent.planners.offline.activities import plan_activity
+from agent.planners.offline.answers import plan_clarify_reply, plan_confirm_reply
+from agent.planners.offline.lexicon import ACTIVITY_NOUNS, OBJECT_NOUNS, words
+from agent.planners.offline.questions import plan_question
+from agent.planners.offline.slots import content_words, request_start
+from agent.planners.offline.text import Utterance, read
+from agent.planners.offline.writes import plan_associate, plan_create, plan_merge, plan_update
+from agent.planners.quick import quick_answer
+
+_WRITE_VERB: Final[str] = (
+    r"(?:set|update|change|move|mark|assign|reassign|close|rename|edit|modify|bump|push|give|transfer|switch|make|put)"
+)
+_RECORDS: Final[str] = (
+    r"(?:deals?|contacts?|compan(?:y|ies)|accounts?|records?|tasks?|leads?|owners?|people|everyone|everything|them)"
+)
+_REFUSALS: Final[tuple[tuple[Refusal, re.Pattern[str]], ...]] = (
+    ("delete", re.compile(r"\b(?:delete|deleting|erase|destroy|wipe|purge|nuke|trash)\b", re.I)),
+    ("archive", re.compile(r"\b(?:archive|archiving|remove|get rid of)\b", re.I)),
+    (
+        "bulk",
+        re.compile(
+            r"\b(?:mass|bulk)\b|\b"
+            + _WRITE_VERB
+            + r"\b.*\b(?:all|every|each)\b(?:\s+(?:of\s+)?(?:my|our|the|their))?\s+"
+            + _RECORDS
+            + r"|\b"
+            + _WRITE_VERB
+            + r"\b.*\b(?:everyone|everything|all of them)\b"
+            + r"|\b(?:all|every|each)\s+(?:of\s+)?(?:my|our|the)?\s*"
+            + _RECORDS
+            + r"\b.*\b(?:to|as)\b.*\b(?:closed|won|lost|owner)\b",
+            re.I,
+        ),
+    ),
+    (
+        "outside_integration",
+        re.compile(
+            r"^(?:please\s+|can you\s+|could you\s+)?(?:send|email|e-mail|text|sms|message)\b(?!.*\blog\b)|"
+            r"\bsend\s+(?:an?\s+|the\s+)?(?:email|e-mail|message|mail|text|sms)\b(?!.*\blog\b)|"
+            r"\b(?:export|download|csv|excel|spreadsheet|workflows?|sequences?|enroll|campaigns?|import|webhooks?|zap|"
+            r"dashboards?|landing page|slack message|whatsapp)\b|\bcreate\s+(?:a\s+|an\s+|new\s+)?(?:report|pipeline|property|field|user|team|owner|list|view|form)\b",
+            re.I,
+        ),
+    ),
+)
+_INJECTION: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,30}\b(?:instructions?|rules?|prompts?|guidelines|system)\b|"
+    r"\bsystem prompt\b|\byou are now\b|\bjailbreak\b|\bdeveloper mode\b|\bact as\b|\bpretend (?:to be|you)\b",
+    re.I,
+)
+_QUESTION_START: Final[frozenset[str]] = words(
+    """
+    how what what's whats who who's whos whose which when where is are does do did show list find
+    get tell display any search lookup look pull summarize summarise recap count give whats which's
+    """
+)
+_ACTIVITY_CUES: Final[tuple[tuple[str, ActivityType], ...]] = (
+    (r"\bremind(?:\s+me)?\b|\breminder\b|^follow up\b|\bset (?:a |up a )?task\b|\bto-?do\b", "tasks"),
+    (r"^(?:had|just had|finished)\s+(?:a|an|my|the|our)\s+(?:call|phone call|chat|conversation)\b", "calls"),
+    (r"^(?:called|rang|phoned|spoke|talked|chatted)\b", "calls"),
+    (r"^(?:had|just had)\s+(?:a|an|my|the|our)\s+(?:meeting|demo|lunch|coffee)\b|^met\b", "meetings"),
+    (
+        r"\b(?:book|schedule|set up|arrange|organize|organise|plan|put)\b.*\b(?:meeting|demo|session|sync)\b",
+        "meetings",
+    ),
+    (r"\b(?:schedule|book|set up)\b.*\bcall\b", "tasks"),
+    (r"^(?:emailed|sent|got an email|received an email)\b", "emails"),
+    (r"^note\b|\bnote (?:on|for|about|to|re)\b|\bjot\b", "notes"),
+)
+_SUMMARY: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:summari[sz]e|summary|summaries|write[- ]?up|write up|recap|overview|brief me|tl;?dr|rundown|run-down)\b",
+    re.I,
+)
+
+
+def local_now(given: PlanningInput) -> datetime:
+    """The turn's clock in the user's zone (``given.now`` converted when its zone differs)."""
+    try:
+        return given.now.astimezone(ZoneInfo(given.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return given.now
+
+
+def _refusal(u: Utterance) -> Plan | None:
+    text = u.text
+    for refusal, pattern in _REFUSALS:
+        if pattern.search(text):
+            if refusal == "archive" and re.search(r"\b(?:remove|get rid of)\b.*\b(?:from|off)\b", text, re.I):
+                # "remove Jane from the Acme deal" drops an association: also a delete the integration never sends.
+                return Plan(intent="unsupported", refusal="delete")
+            if refusal == "outside_integration" and _is_logging(text):
+                continue
+            if refusal == "bulk" and re.match(
+                r"^(?:how|what|which|who|show|list|count|give me|get)\b", text, re.I
+            ):
+                continue
+            return Plan(intent="unsupported", refusal=refusal)
+    if _INJECTION.search(text):
+        return Plan(intent="unsupported", not_understood=[text])
+    return None
+
+
+def _is_logging(text: str) -> bool:
+    return re.search(r"\blog(?:ged)?\b|\brecord\b|^(?:emailed|sent)\b", text, re.I) is not None
+
+
+def _activity_type(u: Utterance, start: int) -> ActivityType | None:
+    rest = u.text[u.tokens[start].start :] if start < len(u.tokens) else ""
+    first = u.tokens[start].low if start < len(u.tokens) else ""
+    if first in ("log", "record", "track", "add", "create", "new", "make", "put", "enter", "jot", "write"):
+        for token in u.tokens[start + 1 : start + 6]:
+            if token.low in ACTIVITY_NOUNS:
+                return ACTIVITY_NOUNS[token.low]  # type: ignore[return-value]
+    if first in ("log", "record", "track") and u.emails:
+        return "emails"
+    for pattern, kind in _ACTIVITY_CUES:
+        if re.search(pattern, rest, re.I):
+            return kind
+    return None
+
+
+def _is_question(u: Utterance, start: int) -> bool:
+    if start >= len(u.tokens):
+        return False
+    first = u.tokens[start].low
+    second = u.tokens[start + 1].low if start + 1 < len(u.tokens) else ""
+    if first == "give" and second not in ("me", "us"):
+        return False
+    if first == "pull" and second not in ("up",):
+        return False
+    if first in ("get", "find") and second in ("rid",):
+        return False
+    return first in _QUESTION_START or u.raw.rstrip().endswith("?")
+
+
+def _is_new_request(u: Utterance, start: int) -> bool:
+    """A reply that asks for something new rather than answering (it names an object type)."""
+    if _is_question(u, start) and (
+        u.raw.rstrip().endswith("?") or any(t.low in OBJECT_NOUNS for t in u.tokens)
+    ):
+        return True
+    first = u.tokens[start].low if start < len(u.tokens) else ""
+    verbs = (
+        "create",
+        "add",
+        "log",
+        "new",
+        "remind",
+        "link",
+        "associate",
+        "merge",
+        "book",
+        "schedule",
+        "move",
+        "update",
+    )
+    return (first in verbs and any(token.low in OBJECT_NOUNS for token in u.tokens[start + 1 :])) or bool(
+        first in ("move", "update", "mark", "assign") and re.search(r"\b[A-Z][a-z]+", u.text[1:])
+    )
+
+
+def plan_message(message: str, given: PlanningInput) -> Plan:
+    """Plan one user turn without a model.
+
+    Args:
+        message: The user's text.
+        given: The conversation as the planner may see it (clock, pending item, recent records).
+
+    Returns:
+        The plan; ``intent="unsupported"`` with ``not_understood`` when nothing could be mapped.
+    """
+    stripped = message.strip()
+    if not stripped:
+        return Plan(intent="unsupported", not_understood=[message])
+    quick = quick_answer(stripped, given.pending)
+    if quick is not None:
+        return Plan(intent="answer", answer=quick)
+    now = local_now(given)
+    u = read(stripped, given, now)
+    refusal = _refusal(u)
+    if refusal is not None:
+        return refusal
+    start = request_start(u)
+    if start >= len(u.tokens):
+        return Plan(intent="unsupported", not_understood=content_words(u) or [stripped])
+    if given.pending == "confirm":
+        reply = plan_confirm_reply(u, start, given, now, _is_new_request(u, start))
+        if reply is not None:
+            return reply
+    elif given.pending == "clarify":
+        reply = plan_clarify_reply(u, given, _is_new_request(u, start))
+        if reply is not None:
+            return reply
+    return _plan_request(u, start, now)
+
+
+def _plan_request(u: Utterance, start: int, now: datetime) -> Plan:
+    summary = _SUMMARY.search(u.text) is not None
+    first = u.tokens[start].low
+    rest = u.text[u.tokens[start].start :]
+    if re.search(r"\b(?:merge|dedupe|deduplicate|combine|consolidate)\b", rest, re.I) or re.search(
+        r"\b(?:are|is)\s+(?:the\s+same|duplicates?|a\s+duplicate|dupes?|a\s+dupe)\b", rest, re.I
+    ):
+        if not re.match(r"^(?:are|is)\b", rest, re.I):
+            return plan_merge(u, start)
+    if first in ("link", "associate", "connect", "attach", "tie", "relate") or re.match(
+        r"^add\s+(?!(?:a|an|new|the)\s+(?:new\s+)?(?:contact|company|deal|note|task|call|meeting|email)\b)[\w .'-]+?\s+to\s+(?:the\s+)?[\w .'-]+?\s+(?:deal|company|account)\b",
+        rest,
+        re.I,
+    ):
+        return plan_associate(u, start)
+    if _is_question(u, start) or (
+        summary and first in ("summarize", "summarise", "recap", "give", "write", "brief")
+    ):
+        activity = _activity_type(u, start) if first in ("log", "record") else None
+        if activity is None:
+            return plan_question(u, start, summary)
+    second = u.tokens[start + 1].low if start + 1 < len(u.tokens) else ""
+    opens_record = first == "open" and second in ("a", "an", "new", "up")
+    if (first in _LISTING_OPENERS and not opens_record) or (first in OBJECT_NOUNS and first.endswith("s")):
+        # "my deals closing this month", "open deals with no close date", "contacts at Acme".
+        return plan_question(u, start, summary)
+    activity = _activity_type(u, start)
+    if activity is not None:
+        return plan_activity(u, start, activity, now)
+    if first in _UPDATE_VERBS or re.search(
+        r"\b(?:is|are)\s+now\b|\bnow\s+in\b|\bmoved\s+to\b|\b(?:closes|closing)\s+(?:on|by|in|next|this)\b|'s\s+(?:phone|email|title|job title|number|close date|amount)\s+is\b",
+        rest,
+        re.I,
+    ):
+        if not (first in ("make", "put") and _creates(u, start)):
+            return plan_update(u, start, now)
+    if first in _CREATE_VERBS or _creates(u, start):
+        return plan_create(u, start, now)
+    if any(token.low in OBJECT_NOUNS for token in u.tokens[start:]) or re.search(
+        r"\b(?:pipeline|win rate|stages|owners|forecast)\b", rest, re.I
+    ):
+        return plan_question(u, start, summary)
+    return Plan(intent="unsupported", not_understood=content_words(u) or [u.raw])
+
+
+_UPDATE_VERBS: Final[frozenset[str]] = words(
+    """
+    update change set move mark bump push pull assign reassign give hand rename edit modify raise
+    increase lower reduce drop switch transfer close reopen make put
+    """
+)
+_LISTING_OPENERS: Final[frozenset[str]] = words(
+    """
+    my our open won lost closed all overdue upcoming today's this recent latest biggest top total
+    pipeline
+    """
+)
+_CREATE_VERBS: Final[frozenset[str]] = words(
+    """
+    create add new open start enter register insert setup
+    """
+)
+
+
+def _creates(u: Utterance, start: int) -> bool:
+    return re.search(
+        r"\bnew\s+(?:contact|company|deal|account|lead|prospect|person)\b", u.text, re.I
+    ) is not None or (
+        u.tokens[start].low in ("make", "put", "set")
+        and re.search(r"\b(?:contact|company|deal)\b\s+for\b", u.text, re.I) is not None
+    )
+
+
+class OfflinePlanner:
+    """The deterministic planner: understands common sales phrasing with no model at all."""
+
+    name = "offline"
+
+    async def plan(self, message: str, given: PlanningInput) -> Plan:
+        """Plan one user turn (pure: no I/O)."""
+        return plan_message(message, given)

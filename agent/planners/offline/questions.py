@@ -1,0 +1,405 @@
+"""Questions: counts, filtered lists, lookups, associations, analysis and portal metadata.
+
+The question's kind comes from its cue words ("how many" -> count, "win rate" -> win_rate), its
+object type from the first object noun, and its filters from the slots: owner ("my", "Sam's"),
+date ranges (the type's natural date property), amounts ("over 50k"), stages and deal status.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from agent.plan import Condition, Mention, Plan, Question, QuestionKind
+from agent.planners.offline.lexicon import OBJECT_NOUNS
+from agent.planners.offline.slots import find_stage
+from agent.planners.offline.text import Utterance
+from tools.hubspot.types import ObjectType
+
+_DATE_PROPERTY: Final[dict[ObjectType, str]] = {
+    "deals": "closedate",
+    "tasks": "hs_timestamp",
+    "notes": "hs_timestamp",
+    "calls": "hs_timestamp",
+    "meetings": "hs_timestamp",
+    "emails": "hs_timestamp",
+    "contacts": "createdate",
+    "companies": "createdate",
+}
+_FIELD_WORDS: Final[tuple[tuple[str, str], ...]] = (
+    ("job title", "jobtitle"),
+    ("title", "jobtitle"),
+    ("email address", "email"),
+    ("email", "email"),
+    ("mobile", "mobilephone"),
+    ("cell", "mobilephone"),
+    ("phone", "phone"),
+    ("number", "phone"),
+    ("domain", "domain"),
+    ("website", "domain"),
+    ("close date", "closedate"),
+    ("closing date", "closedate"),
+    ("amount", "amount"),
+    ("worth", "amount"),
+    ("value", "amount"),
+    ("stage", "dealstage"),
+    ("lifecycle", "lifecyclestage"),
+    ("owner", "hubspot_owner_id"),
+    ("industry", "industry"),
+    ("city", "city"),
+    ("address", "address"),
+)
+_COMPARATORS: Final[tuple[tuple[str, str], ...]] = (
+    (r"(?:over|above|more than|greater than|bigger than|larger than|higher than|>)", "GT"),
+    (r"(?:at least|min(?:imum)?|>=)", "GTE"),
+    (r"(?:under|below|less than|smaller than|lower than|<)", "LT"),
+    (r"(?:at most|max(?:imum)?|<=|up to)", "LTE"),
+)
+
+
+def _object_type(u: Utterance, start: int) -> ObjectType | None:
+    for token in u.tokens[start:]:
+        if token.low in OBJECT_NOUNS:
+            return OBJECT_NOUNS[token.low]
+    if u.has("pipeline", "won", "lost", "closing", "win rate"):
+        return "deals"
+    return None
+
+
+def _owner_condition(u: Utterance) -> Condition | None:
+    if u.has("my", "mine", "i own", "i have", "assigned to me", "owned by me", "do i", "am i"):
+        return Condition(property="hubspot_owner_id", operator="EQ", value="me", kind="owner")
+    m = u.find(
+        r"\b(?:owned by|assigned to|belonging to|owner is|for owner)\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?|[a-z][\w'-]+)"
+    )
+    if m:
+        return Condition(property="hubspot_owner_id", operator="EQ", value=m.group(1), kind="owner")
+    m = u.find(r"\bdoes\s+([A-Z][\w'-]*)\s+(?:own|have)\b")
+    if m and u.find(r"\bown\b"):
+        return Condition(property="hubspot_owner_id", operator="EQ", value=m.group(1), kind="owner")
+    return None
+
+
+def _amount_conditions(u: Utterance) -> list[Condition]:
+    if not u.amounts:
+        return []
+    between = u.find(r"\bbetween\b")
+    if between and len(u.amounts) >= 2:
+        low, high = u.amounts[0].value, u.amounts[1].value
+        return [Condition(property="amount", operator="BETWEEN", value=low, high_value=high)]
+    hit = u.amounts[0]
+    before = u.text[: hit.start].lower()
+    for pattern, operator in _COMPARATORS:
+        if re.search(pattern + r"\s*(?:a\s+)?$", before.rstrip()):
+            return [Condition(property="amount", operator=operator, value=hit.value)]  # type: ignore[arg-type]
+    return [Condition(property="amount", operator="EQ", value=hit.value)]
+
+
+def _date_condition(u: Utterance, kind: ObjectType) -> Condition | None:
+    span = u.temporal.period()
+    if span is None:
+        return None
+    prop = _DATE_PROPERTY[kind]
+    if kind in ("contacts", "companies", "deals") and u.has("created", "added", "new"):
+        prop = "createdate"
+    if kind == "deals" and u.has("modified", "updated", "touched", "changed"):
+        prop = "hs_lastmodifieddate"
+    if u.has("overdue", "before", "until") and span[0] == span[1]:
+        return Condition(property=prop, operator="LT", value=span[0].isoformat())
+    return Condition(
+        property=prop, operator="BETWEEN", value=span[0].isoformat(), high_value=span[1].isoformat()
+    )
+
+
+def _missing_conditions(u: Utterance) -> list[Condition]:
+    conditions: list[Condition] = []
+    for words, prop in (
+        ("close date", "closedate"),
+        ("amount", "amount"),
+        ("owner", "hubspot_owner_id"),
+        ("email", "email"),
+        ("phone", "phone"),
+        ("domain", "domain"),
+    ):
+        if u.find(
+            r"\b(?:no|without|missing|without an?|with no|lacking|empty)\s+(?:an?\s+)?" + words + r"\b"
+        ):
+            conditions.append(Condition(property=prop, operator="NOT_HAS_PROPERTY"))
+    if u.has("unassigned", "no owner"):
+        if not any(c.property == "hubspot_owner_id" for c in conditions):
+            conditions.append(Condition(property="hubspot_owner_id", operator="NOT_HAS_PROPERTY"))
+    return conditions
+
+
+def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None:
+    """The record a question is about: "Jane's deals", "contacts at Initech", "does Globex have"."""
+    tokens = u.tokens
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        low = token.low
+        if token.text.lower().endswith("'s") and low not in (
+            "what",
+            "who",
+            "where",
+            "that",
+            "it",
+            "there",
+            "how",
+            "here",
+        ):
+            mention, _ = u.mention_at(index, "contacts" if asked != "contacts" else "companies")
+            if mention is not None:
+                return mention
+        if low in (
+            "at",
+            "for",
+            "with",
+            "on",
+            "of",
+            "does",
+            "do",
+            "about",
+            "is",
+            "owns",
+            "own",
+            "did",
+            "has",
+            "from",
+            "in",
+        ):
+            nxt = tokens[index + 1].low if index + 1 < len(tokens) else ""
+            if nxt in ("me", "i", "my", "we", "our", "us", "stage", "the", "a", "an") and not (
+                nxt == "the" and index + 2 < len(tokens) and tokens[index + 2].low not in OBJECT_NOUNS
+            ):
+                if nxt != "the":
+                    continue
+            default: ObjectType = "companies" if low in ("at", "for", "of", "owns", "own") else "contacts"
+            if low in ("does", "do", "is", "has", "did") and asked in (
+                "deals",
+                "contacts",
+                "tasks",
+                "notes",
+                "calls",
+                "meetings",
+                "emails",
+            ):
+                default = "companies"
+            mention, _ = u.mention_at(index + 1, default)
+            if mention is not None and (
+                mention.refers_back
+                or mention.text[:1].isupper()
+                or "@" in mention.text
+                or "." in mention.text
+            ):
+                if mention.text.lower() in ("hubspot", "portal", "account", "pipeline"):
+                    continue
+                return mention
+    return None
+
+
+def _kind(u: Utterance) -> QuestionKind | None:
+    checks: tuple[tuple[tuple[str, ...], QuestionKind], ...] = (
+        (("win rate", "win ratio", "close rate", "conversion rate", "win percentage", "win %"), "win_rate"),
+        (
+            (
+                "by stage",
+                "per stage",
+                "each stage",
+                "stage breakdown",
+                "breakdown by stage",
+                "pipeline value by",
+            ),
+            "pipeline_by_stage",
+        ),
+        (
+            (
+                "time zone",
+                "timezone",
+                "currency",
+                "portal id",
+                "hub id",
+                "account id",
+                "account details",
+                "our portal",
+                "our account",
+                "portal details",
+            ),
+            "account",
+        ),
+        (("properties", "fields", "custom fields", "custom properties"), "properties"),
+        (
+            ("deal stages", "pipeline stages", "stages", "pipelines", "our pipeline", "what pipelines"),
+            "pipelines",
+        ),
+        (("team", "teams"), "teams"),
+        (("users", "seats", "roles", "user list"), "users"),
+        (("owners", "list owners", "owner list", "who can own"), "owners"),
+    )
+    for words, kind in checks:
+        if u.has(*words):
+            return kind
+    return None
+
+
+def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
+    """Plan a read; ``summary`` marks a request for a written summary."""
+    kind = _kind(u)
+    asked = _object_type(u, start)
+    if kind in ("account", "owners", "users", "teams"):
+        return Plan(intent="question", question=Question(kind=kind), wants_summary=summary)
+    if kind == "pipelines" and not u.has("how many", "value", "total"):
+        return Plan(
+            intent="question", question=Question(kind="pipelines", object_type="deals"), wants_summary=summary
+        )
+    if kind == "properties" and not u.find(r"'s\b"):
+        return Plan(
+            intent="question",
+            question=Question(kind="properties", object_type=asked or "deals"),
+            wants_summary=summary,
+        )
+    if kind == "pipeline_by_stage":
+        question = Question(kind="pipeline_by_stage", object_type="deals", deal_status="open")
+        owner = _owner_condition(u)
+        if owner:
+            question.conditions.append(owner)
+        return Plan(intent="question", question=question, wants_summary=summary)
+    status = _deal_status(u)
+    if kind == "win_rate":
+        question = Question(kind="win_rate", object_type="deals", deal_status="closed")
+        _add_filters(question, u, "deals", with_stage=False)
+        return Plan(intent="question", question=question, wants_summary=summary)
+    if u.find(r"\bwho\s+(?:owns|is the owner of|is responsible for|manages|handles)\b") or u.find(
+        r"\bwho'?s?\s+(?:the\s+)?owner\b"
+    ):
+        about = _about(u, start, None)
+        if about is not None:
+            return Plan(
+                intent="question",
+                question=Question(
+                    kind="lookup", object_type=about.object_type, about=about, fields=["hubspot_owner_id"]
+                ),
+                wants_summary=summary,
+            )
+    if u.find(r"\b(?:what|which)\s+stage\b|\bstage\s+(?:is|of)\b|\bwhere\s+is\b.*\bdeal\b"):
+        about = _about(u, start, "deals")
+        if about is not None:
+            about = about.model_copy(update={"object_type": "deals"}) if not about.refers_back else about
+            return Plan(
+                intent="question",
+                question=Question(kind="lookup", object_type="deals", about=about, fields=["dealstage"]),
+                wants_summary=summary,
+            )
+    fields = _fields(u)
+    asked_kind: QuestionKind
+    if u.has("how many", "count", "number of", "how much is the number"):
+        asked_kind = "count"
+    elif u.has(
+        "total", "sum", "how much", "value of", "worth of", "combined", "pipeline value", "total value"
+    ):
+        asked_kind = "sum"
+        asked = "deals"
+    else:
+        asked_kind = "list"
+    about = _about(u, start, asked)
+    if about is not None and asked is not None and asked != about.object_type and asked_kind == "list":
+        question = Question(kind="associations", object_type=asked, about=about)
+        _add_filters(question, u, asked, with_stage=True, status=status)
+        return Plan(intent="question", question=question, wants_summary=summary)
+    if about is not None and (asked is None or asked == about.object_type) and asked_kind == "list":
+        return Plan(
+            intent="question",
+            question=Question(kind="lookup", object_type=about.object_type, about=about, fields=fields),
+            wants_summary=summary,
+        )
+    if asked is None:
+        return Plan(intent="unsupported", not_understood=[u.raw])
+    question = Question(
+        kind=asked_kind, object_type=asked, about=about if about and about.object_type != asked else None
+    )
+    _add_filters(question, u, asked, with_stage=True, status=status)
+    _sorting(question, u)
+    if asked_kind == "sum" and question.deal_status is None and not u.has("won", "lost", "closed"):
+        question.deal_status = "open" if u.has("open", "pipeline") else None
+    return Plan(intent="question", question=question, wants_summary=summary)
+
+
+def _deal_status(u: Utterance) -> str | None:
+    if u.has("won", "closed won", "wins"):
+        return "won"
+    if u.has("lost", "closed lost"):
+        return "lost"
+    if u.has("open", "active", "in progress", "pipeline", "in the pipeline"):
+        return "open"
+    if u.has("closed"):
+        return "closed"
+    return None
+
+
+def _add_filters(
+    question: Question, u: Utterance, asked: ObjectType, with_stage: bool, status: str | None = None
+) -> None:
+    owner = _owner_condition(u)
+    if owner:
+        question.conditions.append(owner)
+    date_condition = _date_condition(u, asked)
+    if date_condition:
+        question.conditions.append(date_condition)
+    if asked == "deals":
+        question.conditions.extend(_amount_conditions(u))
+        stage = (
+            find_stage(u, u.given.stage_labels if u.given else [], allow_single=False) if with_stage else None
+        )
+        if stage is not None and not stage.label.lower().startswith("closed"):
+            question.conditions.append(
+                Condition(property="dealstage", operator="EQ", value=stage.label, kind="stage")
+            )
+        elif status in ("open", "won", "lost", "closed"):
+            question.deal_status = status  # type: ignore[assignment]
+        if stage is not None and stage.label.lower().startswith("closed"):
+            question.deal_status = "won" if "won" in stage.label.lower() else "lost"
+    if asked == "tasks":
+        if u.has("open", "outstanding", "pending", "incomplete", "not done", "overdue", "to do"):
+            question.conditions.append(
+                Condition(property="hs_task_status", operator="NEQ", value="COMPLETED")
+            )
+        elif u.has("completed", "done", "finished"):
+            question.conditions.append(Condition(property="hs_task_status", operator="EQ", value="COMPLETED"))
+        if u.has("overdue") and not any(c.property == "hs_timestamp" for c in question.conditions):
+            today = u.given.now.date().isoformat() if u.given else ""
+            question.conditions.append(Condition(property="hs_timestamp", operator="LT", value=today))
+    if asked == "contacts":
+        for word, value in (
+            ("customers", "customer"),
+            ("leads", "lead"),
+            ("subscribers", "subscriber"),
+            ("evangelists", "evangelist"),
+        ):
+            if u.has(word):
+                question.conditions.append(Condition(property="lifecyclestage", operator="EQ", value=value))
+    question.conditions.extend(_missing_conditions(u))
+
+
+def _sorting(question: Question, u: Utterance) -> None:
+    m = u.find(
+        r"\b(?:top|biggest|largest|first|last|latest|newest|recent|oldest|smallest)\s+(\d+)\b"
+    ) or u.find(r"\b(\d+)\s+(?:biggest|largest|latest|newest|most recent|oldest|smallest)\b")
+    if m:
+        question.limit = int(m.group(1))
+    if u.has("biggest", "largest", "top", "highest", "most valuable"):
+        question.sort_by = "amount"
+    elif u.has("smallest", "lowest"):
+        question.sort_by, question.descending = "amount", False
+    elif u.has("latest", "newest", "recent", "most recent", "last"):
+        question.sort_by = "createdate"
+    elif u.has("oldest", "earliest"):
+        question.sort_by, question.descending = "createdate", False
+
+
+def _fields(u: Utterance) -> list[str]:
+    fields: list[str] = []
+    for words, prop in _FIELD_WORDS:
+        if u.has(words) and prop not in fields and not (words == "title" and "jobtitle" in fields):
+            if words in ("number", "value", "worth") and fields:
+                continue
+            fields.append(prop)
+    return fields

@@ -1,0 +1,400 @@
+"""Record writes: create contacts, companies and deals; update fields; associate; merge.
+
+Each builder reads the slots of one message and returns the plan, or a plan reporting what it
+could not understand. Nothing here guesses a record: a write needs a named (or pointed-to) record.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from agent.plan import Mention, Plan, Value, Write
+from agent.planners.offline.lexicon import OBJECT_NOUNS, words
+from agent.planners.offline.slots import (
+    content_words,
+    find_job_title,
+    find_lifecycle,
+    find_owner,
+    find_stage,
+)
+from agent.planners.offline.text import Utterance
+from tools.hubspot.types import ObjectType
+
+_CREATE_SKIP = words(
+    """
+    a an the new another contact contacts person lead prospect company companies account deal deals
+    called named titled for record entry :
+    """
+)
+_DATE_CUES = (
+    "close date",
+    "closing",
+    "closes",
+    "close",
+    "push",
+    "pull in",
+    "slip",
+    "move the close",
+    "expected",
+)
+
+
+def _unsupported(u: Utterance) -> Plan:
+    return Plan(intent="unsupported", not_understood=content_words(u) or [u.raw])
+
+
+def _quoted(u: Utterance) -> str | None:
+    m = re.search(r"[\"']([^\"']{2,80})[\"']", u.text)
+    return m.group(1).strip() if m else None
+
+
+def _name_after(u: Utterance, cue: str) -> tuple[str, int] | None:
+    """The name after a cue word ("called X", "named X") and the index after it."""
+    for index, token in enumerate(u.tokens):
+        if token.low == cue and index + 1 < len(u.tokens):
+            name, after = u.phrase_at(index + 1, stop=_NAME_STOPS)
+            if name:
+                return name, after
+    return None
+
+
+_NAME_STOPS = words(
+    """
+    for with at on and in to by from as closing closes close worth amount owned assigned stage
+    priority due that who which is are
+    """
+)
+
+
+def _company_mention(u: Utterance, after: int, cues: tuple[str, ...]) -> Mention | None:
+    for index in range(after, len(u.tokens)):
+        if u.tokens[index].low in cues:
+            mention, _ = u.mention_at(index + 1, "companies")
+            if mention is not None and not mention.refers_back:
+                return mention
+            if mention is not None:
+                return mention
+    return None
+
+
+def plan_create(u: Utterance, start: int, now: datetime) -> Plan:
+    """Create a contact, company or deal ("add Jane Doe jane@acme.com as a contact at Acme")."""
+    kind: ObjectType | None = None
+    for token in u.tokens[start:]:
+        if token.low in OBJECT_NOUNS and OBJECT_NOUNS[token.low] in ("contacts", "companies", "deals"):
+            kind = OBJECT_NOUNS[token.low]
+            break
+    if kind is None:
+        kind = "contacts" if u.emails else "companies" if u.domains else None
+    if kind is None:
+        return _unsupported(u)
+    if kind == "contacts":
+        return _create_contact(u, start)
+    if kind == "companies":
+        return _create_company(u, start)
+    return _create_deal(u, start, now)
+
+
+def _first_name_index(u: Utterance, start: int) -> int:
+    index = start + 1
+    while index < len(u.tokens) and (u.tokens[index].low in _CREATE_SKIP or u.tokens[index].is_boundary):
+        if u.tokens[index].low == "for" and u.tokens[index - 1].low in OBJECT_NOUNS:
+            # "a deal for Acme": the name after "for" is the company, not the record's own name.
+            return index
+        index += 1
+    return index
+
+
+def _create_contact(u: Utterance, start: int) -> Plan:
+    index = _first_name_index(u, start)
+    name, after = u.phrase_at(index)
+    values: list[Value] = []
+    if name:
+        first, _, last = name.partition(" ")
+        values.append(Value(property="firstname", value=first))
+        if last:
+            values.append(Value(property="lastname", value=last))
+    if u.emails:
+        values.append(Value(property="email", value=u.emails[0][2]))
+    if u.phones:
+        values.append(
+            Value(property="mobilephone" if u.has("mobile", "cell") else "phone", value=u.phones[0][2])
+        )
+    title = find_job_title(u)
+    if title:
+        values.append(Value(property="jobtitle", value=title))
+    lifecycle = find_lifecycle(u)
+    if (lifecycle and lifecycle != "lead") or (lifecycle == "lead" and u.has("as a lead", "as lead")):
+        values.append(Value(property="lifecyclestage", value=lifecycle or "lead"))
+    owner = find_owner(u)
+    if owner:
+        values.append(Value(property="hubspot_owner_id", value=owner[0], kind="owner"))
+    if not values:
+        return _unsupported(u)
+    company = _company_mention(u, max(after, start), ("at", "from", "@"))
+    if company is None and u.domains:
+        company = Mention(object_type="companies", text=u.domains[0][2])
+    write = Write(
+        op="create", object_type="contacts", values=values, associate_with=[company] if company else []
+    )
+    return Plan(intent="create", writes=[write])
+
+
+def _create_company(u: Utterance, start: int) -> Plan:
+    index = _first_name_index(u, start)
+    name = _quoted(u) or u.phrase_at(index)[0]
+    values: list[Value] = []
+    if name:
+        values.append(Value(property="name", value=name))
+    if u.domains:
+        values.append(Value(property="domain", value=u.domains[0][2]))
+    if u.phones:
+        values.append(Value(property="phone", value=u.phones[0][2]))
+    owner = find_owner(u)
+    if owner:
+        values.append(Value(property="hubspot_owner_id", value=owner[0], kind="owner"))
+    if not values:
+        return _unsupported(u)
+    return Plan(intent="create", writes=[Write(op="create", object_type="companies", values=values)])
+
+
+def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
+    given = u.given
+    values: list[Value] = []
+    company: Mention | None = None
+    contact: Mention | None = None
+    for index, token in enumerate(u.tokens):
+        if index <= start:
+            continue
+        if token.low in ("for", "at", "with") and u.tokens[index - 1].low not in ("closing", "due"):
+            mention, _ = u.mention_at(index + 1, "contacts" if token.low == "with" else "companies")
+            if mention is None or (mention.object_type == "deals"):
+                continue
+            if mention.object_type == "contacts" and contact is None:
+                contact = mention
+            elif mention.object_type == "companies" and company is None:
+                company = mention
+    name = _quoted(u)
+    if name is None:
+        for cue in ("called", "named", "titled", "name"):
+            found = _name_after(u, cue)
+            if found:
+                name = found[0]
+                break
+    if name is None:
+        index = _first_name_index(u, start)
+        if index < len(u.tokens) and u.tokens[index].low not in ("for", "with", "at"):
+            name = u.phrase_at(index)[0] or None
+    if name is None:
+        anchor = company or contact
+        if anchor is not None and anchor.text:
+            name = f"{anchor.text} deal"
+    if name:
+        values.append(Value(property="dealname", value=name))
+    if u.amounts:
+        values.append(Value(property="amount", value=u.amounts[0].value))
+    close = u.temporal.single_date()
+    if close is not None:
+        values.append(Value(property="closedate", value=close.isoformat()))
+    stage = find_stage(u, given.stage_labels if given else [], allow_single=False)
+    if stage is not None:
+        values.append(Value(property="dealstage", value=stage.label, kind="stage"))
+    pipeline = u.find(r"\b(?:in|on|to)\s+(?:the\s+)?([\w &-]+?)\s+pipeline\b")
+    if pipeline and pipeline.group(1).lower() not in ("sales", "default", "deal", "deals"):
+        values.append(Value(property="pipeline", value=pipeline.group(1), kind="pipeline"))
+    owner = find_owner(u)
+    if owner:
+        values.append(Value(property="hubspot_owner_id", value=owner[0], kind="owner"))
+    if not values:
+        return _unsupported(u)
+    links = [mention for mention in (company, contact) if mention is not None]
+    return Plan(
+        intent="create", writes=[Write(op="create", object_type="deals", values=values, associate_with=links)]
+    )
+
+
+_FIELD_WORDS = words(
+    """
+    the a an close closing date closedate amount value stage deal owner phone number mobile email
+    title job name domain lifecycle of on for status priority due
+    """
+)
+
+
+def _target(u: Utterance, start: int, kind: ObjectType, subject_first: bool) -> Mention | None:
+    """The record an update changes: the sentence's subject, or the words after the verb."""
+    index = start if subject_first else start + 1
+    while index < len(u.tokens) and (
+        u.tokens[index].low in _FIELD_WORDS or u.tokens[index].low in OBJECT_NOUNS
+    ):
+        if u.tokens[index].low in OBJECT_NOUNS and u.tokens[index].low not in (
+            "deal",
+            "contact",
+            "company",
+            "account",
+        ):
+            break
+        after_noun = u.tokens[index + 2].low if index + 2 < len(u.tokens) else ""
+        if (
+            u.tokens[index].low == "the"
+            and index + 1 < len(u.tokens)
+            and u.tokens[index + 1].low in OBJECT_NOUNS
+            and after_noun not in _FIELD_WORDS
+        ):
+            mention, _ = u.mention_at(index, kind)
+            if mention is not None and mention.refers_back:
+                return mention
+        index += 1
+    mention, _ = u.mention_at(index, kind)
+    if mention is None:
+        return None
+    named_kind = mention.object_type
+    if not mention.refers_back and named_kind != kind and named_kind not in ("companies",):
+        return mention
+    if not mention.refers_back and named_kind == "companies" and kind != "companies":
+        # "Acme" with a company suffix is still the deal/contact the fields belong to when the
+        # fields say so ("move Acme Corp to contract sent" moves Acme Corp's deal).
+        explicit = any(token.low in ("company", "account") for token in u.tokens)
+        return (
+            mention if explicit else Mention(object_type=kind, text=mention.text, qualifier=mention.qualifier)
+        )
+    return mention
+
+
+def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
+    """Update fields of one record ("move Globex to contract sent", "Jane is now a customer")."""
+    given = u.given
+    values: list[Value] = []
+    kind: ObjectType | None = None
+    stage = find_stage(u, given.stage_labels if given else [])
+    owner = find_owner(u)
+    lifecycle = find_lifecycle(u)
+    explicit: ObjectType | None = None
+    for token in u.tokens:
+        if token.low in ("deal", "contact", "company", "account", "task", "deals"):
+            explicit = OBJECT_NOUNS[token.low]
+            break
+    if stage is not None and explicit in (None, "deals"):
+        values.append(Value(property="dealstage", value=stage.label, kind="stage"))
+        kind = "deals"
+    if u.amounts:
+        values.append(Value(property="amount", value=u.amounts[0].value))
+        kind = "deals"
+    close = u.temporal.single_date()
+    if close is not None and (u.has(*_DATE_CUES) or kind == "deals" or explicit == "deals"):
+        values.append(Value(property="closedate", value=close.isoformat()))
+        kind = "deals"
+    if owner is not None:
+        values.append(Value(property="hubspot_owner_id", value=owner[0], kind="owner"))
+    if lifecycle and kind is None and not u.has("customer deal"):
+        values.append(Value(property="lifecyclestage", value=lifecycle))
+        kind = "contacts"
+    if u.phones and u.has("phone", "number", "mobile", "cell"):
+        values.append(
+            Value(property="mobilephone" if u.has("mobile", "cell") else "phone", value=u.phones[0][2])
+        )
+        kind = kind or ("companies" if explicit == "companies" else "contacts")
+    if u.emails and u.has("email") and len(u.emails) == 1 and u.find(r"\bemail\b.*\b(?:to|is|:)\s*\S+@"):
+        values.append(Value(property="email", value=u.emails[0][2]))
+        kind = kind or "contacts"
+    if u.domains and u.has("domain", "website"):
+        values.append(Value(property="domain", value=u.domains[0][2]))
+        kind = kind or "companies"
+    title = find_job_title(u) if kind in (None, "contacts") else None
+    if title:
+        values.append(Value(property="jobtitle", value=title))
+        kind = "contacts"
+    if u.has("done", "complete", "completed", "finished") and (explicit == "tasks" or u.has("task")):
+        values.append(Value(property="hs_task_status", value="COMPLETED"))
+        kind = "tasks"
+    rename = u.find(
+        r"\b(?:rename\s+.*?\s+to|(?:change|update|set)\s+(?:the\s+)?name(?:\s+of\s+.*?)?\s+to|call\s+it)\s+[\"']?([^\"',.;!?]+)"
+    )
+    if rename:
+        kind = kind or explicit or u.recent_type("deals")
+        new_name = rename.group(1).strip()
+        if kind == "contacts":
+            first, _, last = new_name.partition(" ")
+            values.append(Value(property="firstname", value=first))
+            if last:
+                values.append(Value(property="lastname", value=last))
+        else:
+            values.append(Value(property="dealname" if kind == "deals" else "name", value=new_name))
+    if not values:
+        return _unsupported(u)
+    kind = explicit if explicit in ("contacts", "companies", "deals", "tasks") and kind is None else kind
+    kind = kind or u.recent_type("deals")
+    subject_first = u.tokens[start].low not in _VERBS if start < len(u.tokens) else False
+    target = _target(u, start, kind, subject_first)
+    if target is None:
+        return _unsupported(u)
+    if target.object_type != kind and not target.refers_back:
+        target = Mention(object_type=kind, text=target.text, qualifier=target.qualifier)
+    return Plan(
+        intent="update",
+        writes=[Write(op="update", object_type=target.object_type, target=target, values=values)],
+    )
+
+
+_VERBS = words(
+    """
+    update change set move mark bump push pull assign reassign give hand rename edit modify raise
+    increase lower reduce drop switch put transfer close reopen make
+    """
+)
+
+
+def plan_associate(u: Utterance, start: int) -> Plan:
+    """Link two existing records ("link Dana to Initech", "associate the Acme deal with Jane")."""
+    verb = u.tokens[start].low if start < len(u.tokens) else ""
+    first_index = (
+        start + 1 if verb in ("link", "associate", "connect", "attach", "tie", "relate", "add") else start
+    )
+    first, after = u.mention_at(first_index, "contacts")
+    if first is None:
+        return _unsupported(u)
+    for index in range(after, len(u.tokens)):
+        prep = u.tokens[index].low
+        if prep in ("to", "with", "and"):
+            default: ObjectType = (
+                "companies" if prep == "to" or first.object_type == "contacts" else "contacts"
+            )
+            second, _ = u.mention_at(index + 1, default)
+            if second is not None:
+                write = Write(
+                    op="associate", object_type=first.object_type, target=first, associate_with=[second]
+                )
+                return Plan(intent="associate", writes=[write])
+    return _unsupported(u)
+
+
+def plan_merge(u: Utterance, start: int) -> Plan:
+    """Merge two companies; the one merged INTO is the primary (kept) record."""
+    tokens = u.tokens
+    verb_index = next(
+        (
+            i
+            for i, t in enumerate(tokens)
+            if t.low in ("merge", "dedupe", "deduplicate", "combine", "consolidate")
+        ),
+        None,
+    )
+    first_index = verb_index + 1 if verb_index is not None else start
+    first, after = u.mention_at(first_index, "companies")
+    if first is None:
+        return _unsupported(u)
+    for index in range(after, len(tokens)):
+        word = tokens[index].low
+        if word in ("into", "with", "and", "of", "to"):
+            second, _ = u.mention_at(index + 1, "companies")
+            if second is None:
+                continue
+            first = first.model_copy(update={"object_type": "companies"})
+            second = second.model_copy(update={"object_type": "companies"})
+            # "merge A into B" and "A is a duplicate of B" keep B; "merge A and B" keeps A.
+            keep_second = word in ("into", "to") or (word == "of" and u.has("duplicate"))
+            primary, duplicate = (second, first) if keep_second else (first, second)
+            write = Write(op="merge", object_type="companies", target=primary, merge_from=duplicate)
+            return Plan(intent="merge_companies", writes=[write])
+    return _unsupported(u)
