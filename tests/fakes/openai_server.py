@@ -1,0 +1,162 @@
+"""An OpenAI-compatible chat completions server on a loopback port, answering from a script.
+
+The ``openai`` SDK (3.x sends through ``httpx2``, which ``respx`` cannot intercept) and
+``langchain-openai`` talk to it over real HTTP, so a test covers the whole client stack: the
+request body the SDK builds, its retries on 429/5xx and its parsing of the answer. It serves
+``POST /v1/chat/completions`` only; every request body and header is kept for assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from tests.fakes.model_script import ModelRequest, ModelResponse, ModelScript
+
+COMPLETIONS_PATH = "/v1/chat/completions"
+
+
+def completion_body(response: ModelResponse, *, model: str, number: int) -> dict[str, Any]:
+    """A ``chat.completion`` object as OpenAI returns it (structured output: the JSON as content)."""
+    return {
+        "id": f"chatcmpl-fake-{number}",
+        "object": "chat.completion",
+        "created": 1_767_225_600,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None if response.refusal else response.content,
+                    "refusal": response.refusal,
+                    "annotations": [],
+                },
+                "logprobs": None,
+                "finish_reason": response.finish_reason,
+            }
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "system_fingerprint": "fp_fake",
+    }
+
+
+def error_body(message: str, *, status: int) -> dict[str, Any]:
+    """OpenAI's error envelope."""
+    kind = (
+        "rate_limit_error" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
+    )
+    return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
+
+class FakeOpenAIServer:
+    """A scripted OpenAI-compatible server on ``127.0.0.1`` (a free port unless one is given).
+
+    Use as a context manager; point the client at :attr:`base_url`. A request the script does
+    not expect is answered 400 with ``x-should-retry: false`` (so the SDK does not retry it)
+    and recorded in ``script.failures``: ``script.assert_done()`` fails the test.
+
+    Attributes:
+        script: The exchanges served, in order.
+        bodies: Every JSON request body received.
+        headers: The headers of each request (lower-case names).
+    """
+
+    def __init__(self, script: ModelScript, *, port: int = 0) -> None:
+        self.script = script
+        self.bodies: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """The ``base_url`` for the SDK (``http://127.0.0.1:PORT/v1``)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeOpenAIServer:
+        """Serve in a background thread."""
+        # A short poll interval keeps stop() quick (shutdown waits for the serving loop to poll).
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _record(self, body: dict[str, Any], headers: dict[str, str]) -> int:
+        with self._lock:
+            self.bodies.append(body)
+            self.headers.append(headers)
+            return len(self.bodies)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def _send(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
+                data = json.dumps(payload).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if self.path != COMPLETIONS_PATH:
+                    failure = AssertionError(
+                        f"the fake OpenAI server serves only {COMPLETIONS_PATH}, got {self.path}"
+                    )
+                    server.script.failures.append(failure)
+                    self._send(404, error_body(str(failure), status=404), {"x-should-retry": "false"})
+                    return
+                body = json.loads(raw or b"{}")
+                number = server._record(body, {k.lower(): v for k, v in self.headers.items()})
+                try:
+                    response = server.script.respond(ModelRequest.from_openai_body(body))
+                except AssertionError as exc:
+                    self._send(400, error_body(str(exc), status=400), {"x-should-retry": "false"})
+                    return
+                if response.is_error:
+                    message = response.content or HTTPStatus(response.status).phrase
+                    self._send(response.status, error_body(message, status=response.status), response.headers)
+                    return
+                payload = completion_body(response, model=str(body.get("model", "fake")), number=number)
+                self._send(200, payload, response.headers)
+
+        return Handler
