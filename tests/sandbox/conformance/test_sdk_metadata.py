@@ -380,3 +380,29 @@ def test_dealstage_property_lists_the_pipeline_stages_as_options(portal: Portal)
 
     options = {o.value: o.label for o in prop.options}
     assert {row[0]: row[1] for row in DEFAULT_STAGES}.items() <= options.items()
+
+
+def test_users_carry_primary_and_secondary_team_ids(portal: Portal, team: dict[str, str]) -> None:
+    # SPEC-USERS: PublicUser.primaryTeamId and secondaryTeamIds.
+    users = {u["email"]: u for u in portal.api("GET", "/settings/v3/users/").json()["results"]}
+
+    assert users["alex@acme-sales.io"]["primaryTeamId"] == team["east"]
+    assert users["sam@acme-sales.io"]["primaryTeamId"] == team["lead"]
+    assert users["sam@acme-sales.io"]["secondaryTeamIds"] == [team["east"]]
+
+
+def test_owner_teams_flag_the_primary_team(portal: Portal, team: dict[str, str]) -> None:
+    owner = portal.api("GET", f"/crm/v3/owners/{team['sam']}").json()
+
+    assert sorted((t["id"], t["primary"]) for t in owner["teams"]) == sorted(
+        [(team["lead"], True), (team["east"], False)]
+    )
+
+
+def test_property_groups_cover_every_propertys_group(portal: Portal) -> None:
+    sdk = portal.sdk()
+
+    groups = {g.name for g in sdk.crm.properties.groups_api.get_all("contacts").results}
+    used = {p.group_name for p in sdk.crm.properties.core_api.get_all("contacts").results}
+
+    assert used <= groups

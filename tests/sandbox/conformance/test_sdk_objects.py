@@ -7,6 +7,7 @@ answers 200), §5 (default and system properties).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -345,3 +346,83 @@ def test_delete_is_recorded_for_tests_to_fail_on(portal: Portal) -> None:
     log = portal.http.get("/_sandbox/requests").json()
 
     assert any(r["method"] == "DELETE" and created["id"] in r["path"] for r in log), log[-3:]
+
+
+def test_timestamps_are_iso_utc_with_milliseconds(portal: Portal) -> None:
+    # HUBSPOT_FACTS §1: e.g. "2019-10-30T03:30:17.883Z".
+    created = portal.create("companies", MINIMAL_PROPERTIES["companies"])
+    iso_ms = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+    assert iso_ms.match(created["createdAt"])
+    assert iso_ms.match(created["updatedAt"])
+    assert iso_ms.match(created["properties"]["createdate"])
+
+
+def test_custom_pipeline_stage_must_belong_to_the_deals_pipeline(portal: Portal) -> None:
+    refs = portal.load(
+        {
+            "pipelines": [
+                {
+                    "ref": "renewals",
+                    "label": "Renewals",
+                    "stages": [
+                        {"label": "Up for renewal"},
+                        {"label": "Renewed", "isClosed": True, "probability": 1.0},
+                    ],
+                }
+            ]
+        }
+    )
+    stages = portal.api("GET", f"/crm/v3/pipelines/deals/{refs['renewals']}/stages").json()["results"]
+    renewal_stage = next(s["id"] for s in stages if s["label"] == "Up for renewal")
+
+    ok = portal.api(
+        "POST",
+        "/crm/v3/objects/deals",
+        json={
+            "properties": {"dealname": "Renewal", "pipeline": refs["renewals"], "dealstage": renewal_stage}
+        },
+    )
+    wrong = portal.api(
+        "POST",
+        "/crm/v3/objects/deals",
+        json={"properties": {"dealname": "Mixed", "pipeline": "default", "dealstage": renewal_stage}},
+    )
+
+    assert ok.status_code == 201
+    assert wrong.status_code == 400
+    assert wrong.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_custom_property_is_listed_and_writable(portal: Portal) -> None:
+    portal.load(
+        {
+            "properties": [
+                {
+                    "objectType": "contacts",
+                    "name": "favorite_region",
+                    "label": "Favorite region",
+                    "type": "enumeration",
+                    "fieldType": "select",
+                    "options": [{"label": "East", "value": "east"}, {"label": "West", "value": "west"}],
+                }
+            ]
+        }
+    )
+
+    prop = portal.sdk().crm.properties.core_api.get_by_name("contacts", "favorite_region")
+    ok = portal.api(
+        "POST",
+        "/crm/v3/objects/contacts",
+        json={"properties": {"email": "r@example.com", "favorite_region": "east"}},
+    )
+    bad = portal.api(
+        "POST",
+        "/crm/v3/objects/contacts",
+        json={"properties": {"email": "s@example.com", "favorite_region": "north"}},
+    )
+
+    assert prop.type == "enumeration"
+    assert {o.value for o in prop.options} == {"east", "west"}
+    assert ok.status_code == 201
+    assert bad.status_code == 400

@@ -401,3 +401,69 @@ def test_search_error_from_the_sdk_carries_the_hubspot_body(portal: Portal) -> N
 
     assert caught.value.status == 400
     assert json.loads(caught.value.body)["category"] == "VALIDATION_ERROR"
+
+
+def test_string_values_are_case_insensitive_for_contains_token(
+    portal: Portal, people: dict[str, str]
+) -> None:
+    assert _ids(portal, "contacts", _filter("email", "CONTAINS_TOKEN", value="*@ACME.COM")) == {
+        people["jane_acme"]
+    }
+
+
+def test_enumeration_in_is_case_sensitive(portal: Portal, people: dict[str, str]) -> None:
+    assert _ids(portal, "contacts", _filter("lifecyclestage", "IN", values=["CUSTOMER", "LEAD"])) == set()
+    assert _ids(portal, "contacts", _filter("lifecyclestage", "IN", values=["customer", "lead"])) == set(
+        people.values()
+    )
+
+
+def test_number_equality_ignores_decimal_formatting(portal: Portal, deals: dict[str, str]) -> None:
+    assert _ids(portal, "deals", _filter("amount", "EQ", value="5000.00")) == {deals["medium"]}
+
+
+def test_hs_object_id_in_finds_records_by_id(portal: Portal, people: dict[str, str]) -> None:
+    wanted = {people["jane_acme"], people["john"]}
+
+    assert _ids(portal, "contacts", _filter("hs_object_id", "IN", values=sorted(wanted))) == wanted
+
+
+def test_a_cleared_value_counts_as_no_value(portal: Portal, people: dict[str, str]) -> None:
+    # DOC-PROPS: PATCH with "" clears a value.
+    portal.api("PATCH", f"/crm/v3/objects/contacts/{people['john']}", json={"properties": {"jobtitle": ""}})
+
+    assert _ids(portal, "contacts", _filter("jobtitle", "HAS_PROPERTY")) == set()
+    assert people["john"] in _ids(portal, "contacts", _filter("jobtitle", "NOT_HAS_PROPERTY"))
+
+
+def test_query_ignores_properties_that_are_not_searchable_by_default(portal: Portal) -> None:
+    # DOC-SEARCH: contacts' default searchable properties do not include jobtitle.
+    portal.create("contacts", {"email": "pilot@example.com", "jobtitle": "Astronaut"})
+    by_company = portal.create("contacts", {"email": "crew@example.com", "company": "Astronaut Supplies"})[
+        "id"
+    ]
+
+    assert _ids(portal, "contacts", query="Astronaut") == {by_company}
+
+
+@pytest.mark.parametrize(
+    ("object_type", "properties", "text"),
+    [
+        (
+            "deals",
+            {"dealname": "Warehouse sensors", "dealstage": "qualifiedtobuy", "pipeline": "default"},
+            "Warehouse",
+        ),
+        ("tasks", {"hs_task_subject": "Send proposal", "hs_timestamp": "1764600000000"}, "proposal"),
+        ("notes", {"hs_note_body": "Budget approved", "hs_timestamp": "1764600000000"}, "Budget"),
+        ("calls", {"hs_call_title": "Discovery call", "hs_timestamp": "1764600000000"}, "Discovery"),
+        ("meetings", {"hs_meeting_title": "Quarterly review", "hs_timestamp": "1764600000000"}, "Quarterly"),
+        ("emails", {"hs_email_subject": "Contract attached", "hs_timestamp": "1764600000000"}, "Contract"),
+    ],
+)
+def test_query_matches_each_types_default_searchable_text(
+    portal: Portal, object_type: str, properties: dict[str, str], text: str
+) -> None:
+    created = portal.create(object_type, properties)["id"]
+
+    assert _ids(portal, object_type, query=text) == {created}
