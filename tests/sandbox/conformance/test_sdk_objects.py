@@ -426,3 +426,90 @@ def test_custom_property_is_listed_and_writable(portal: Portal) -> None:
     assert {o.value for o in prop.options} == {"east", "west"}
     assert ok.status_code == 201
     assert bad.status_code == 400
+
+
+def test_properties_with_history_returns_each_value_with_its_timestamp(portal: Portal, clock: Any) -> None:
+    # SPEC-OBJ / SDK SimplePublicObjectWithAssociations.propertiesWithHistory:
+    # dict[name, [{value, timestamp, sourceType, ...}]] for the names in `propertiesWithHistory`.
+    created = portal.create("contacts", {**MINIMAL_PROPERTIES["contacts"], "jobtitle": "CTO"})
+    clock.advance(60)
+    portal.api("PATCH", f"/crm/v3/objects/contacts/{created['id']}", json={"properties": {"jobtitle": "CEO"}})
+
+    got = portal.sdk().crm.objects.basic_api.get_by_id(
+        "contacts", created["id"], properties_with_history=["jobtitle"]
+    )
+
+    assert got.properties_with_history is not None, "propertiesWithHistory is missing from the response"
+    history = got.properties_with_history["jobtitle"]
+    assert {h.value for h in history} == {"CTO", "CEO"}
+    for entry in history:
+        assert entry.timestamp is not None
+        assert isinstance(entry.source_type, str) and entry.source_type
+
+
+CUSTOM_CONTACT_PROPERTIES: dict[str, Any] = {
+    "properties": [
+        {
+            "objectType": "contacts",
+            "name": "tags",
+            "label": "Tags",
+            "type": "enumeration",
+            "fieldType": "checkbox",
+            "options": [
+                {"label": "A", "value": "a"},
+                {"label": "B", "value": "b"},
+                {"label": "C", "value": "c"},
+            ],
+        },
+        {
+            "objectType": "contacts",
+            "name": "renewal_date",
+            "label": "Renewal",
+            "type": "date",
+            "fieldType": "date",
+        },
+        {
+            "objectType": "contacts",
+            "name": "vip",
+            "label": "VIP",
+            "type": "bool",
+            "fieldType": "booleancheckbox",
+            "options": [{"label": "Yes", "value": "true"}, {"label": "No", "value": "false"}],
+        },
+    ]
+}
+
+
+def test_multi_checkbox_value_with_a_leading_semicolon_appends(portal: Portal) -> None:
+    # DOC-PROPS: ";b;c" appends to the existing value; values are ;-joined.
+    portal.load(CUSTOM_CONTACT_PROPERTIES)
+    created = portal.create("contacts", {"email": "t@example.com", "tags": "a"})
+
+    patched = portal.api(
+        "PATCH", f"/crm/v3/objects/contacts/{created['id']}", json={"properties": {"tags": ";b;c"}}
+    ).json()
+
+    assert patched["properties"]["tags"] == "a;b;c"
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("2020-02-29", True), ("1635465600000", True), ("1635535865000", False)],
+    ids=["iso-date", "epoch-ms-midnight", "epoch-ms-not-midnight"],
+)
+def test_date_property_accepts_iso_or_midnight_epoch_ms(portal: Portal, value: str, accepted: bool) -> None:
+    # DOC-PROPS; ISS-PHP74 / ISS-NET98: "... is at 19:31:05.000 UTC, not midnight!" (INVALID_DATE).
+    portal.load(CUSTOM_CONTACT_PROPERTIES)
+
+    response = portal.api(
+        "POST",
+        "/crm/v3/objects/contacts",
+        json={"properties": {"email": "d@example.com", "renewal_date": value}},
+    )
+
+    if accepted:
+        assert response.status_code == 201, response.text
+    else:
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == "INVALID_DATE"
+        assert "not midnight" in response.json()["errors"][0]["message"]
