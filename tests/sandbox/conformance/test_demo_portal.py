@@ -76,6 +76,8 @@ def test_demo_deals_cover_every_default_stage_with_amounts_and_close_dates(demo:
     now = datetime.now(UTC)
     closes = [datetime.fromisoformat(d["properties"]["closedate"].replace("Z", "+00:00")) for d in deals]
     assert any(c.year == now.year and c.month == now.month for c in closes), "nothing closes this month"
+    next_month = (now.year + now.month // 12, now.month % 12 + 1)
+    assert any((c.year, c.month) == next_month for c in closes), "nothing closes next month"
     assert any(c > now for c in closes) and any(c < now for c in closes)
 
 

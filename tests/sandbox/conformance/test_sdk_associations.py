@@ -12,7 +12,15 @@ import itertools
 import pytest
 from hubspot.crm.association_type import AssociationType
 from hubspot.crm.companies import PublicMergeInput
-from hubspot.crm.objects import Filter, FilterGroup, PublicObjectSearchRequest
+from hubspot.crm.objects import (
+    AssociationSpec,
+    Filter,
+    FilterGroup,
+    PublicAssociationsForObject,
+    PublicObjectId,
+    PublicObjectSearchRequest,
+    SimplePublicObjectInputForCreate,
+)
 
 from .conftest import MINIMAL_PROPERTIES, OBJECT_TYPES, SINGULAR, Portal
 
@@ -255,3 +263,23 @@ def test_merge_carries_the_deals_of_both_companies_as_primary(portal: Portal) ->
         assert [str(r.to_object_id) for r in links] == [merged]
         assert 5 in {t.type_id for t in links[0].association_types}
     assert [str(r.to_object_id) for r in v4.get_page("notes", note, "companies").results] == [merged]
+
+
+@pytest.mark.parametrize(("from_type", "to_type", "type_id"), ENUM_PAIRS, ids=lambda v: str(v))
+def test_inline_association_on_create_for_every_default_pair(
+    portal: Portal, from_type: str, to_type: str, type_id: int
+) -> None:
+    target = portal.create(to_type, _unique_minimal(to_type, 1))["id"]
+    spec = AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=type_id)
+    created = portal.sdk().crm.objects.basic_api.create(
+        from_type,
+        SimplePublicObjectInputForCreate(
+            properties=_unique_minimal(from_type, 2),
+            associations=[PublicAssociationsForObject(to=PublicObjectId(id=target), types=[spec])],
+        ),
+    )
+
+    got = portal.sdk().crm.objects.basic_api.get_by_id(from_type, created.id, associations=[to_type])
+
+    assert got.associations is not None
+    assert [r.id for r in got.associations[to_type].results] == [target]
