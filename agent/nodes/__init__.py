@@ -1,0 +1,1 @@
+"""The graph's nodes: small typed functions ``(state, runtime, deps) -> state update``."""

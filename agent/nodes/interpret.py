@@ -1,0 +1,176 @@
+"""``interpret``: what the answer to a pending confirmation or question means, and where it goes.
+
+The reply arrives as the interrupt's resume value: ``{"text" | "action" | "edit", "by", ...}``.
+Button presses need no reading; text goes through :func:`quick_answer` first (a yes/no never
+costs a model call) and to the planner only when it says more. A reply from someone other than
+the requester, or after the confirmation expired, never reaches ``execute``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.runtime import Runtime
+
+from agent import resolve as ranking
+from agent.context import AgentContext
+from agent.nodes.common import emit, error_outcome, event_of, parse_iso, planning_input, reply_outcome
+from agent.nodes.deps import Deps
+from agent.plan import Answer, Plan, Value, ValueKind
+from agent.planners.base import PendingKind
+from agent.state import JSON, AgentState, new_request
+
+try:  # the shared deterministic yes/no reading (the offline package first: quick.py imports from it)
+    import agent.planners.offline  # noqa: F401
+    from agent.planners.quick import quick_answer
+except ImportError:  # pragma: no cover - only while the planners package is incomplete
+    quick_answer = None  # type: ignore[assignment]
+
+Next = Literal["resolve", "propose", "begin_step", "confirm", "clarify", "understand", "respond"]
+
+_KIND_OF_EDIT: dict[str, ValueKind] = {
+    "dealstage": "stage",
+    "hubspot_owner_id": "owner",
+    "pipeline": "pipeline",
+}
+
+
+def pending_kind(state: AgentState) -> PendingKind:
+    """What the thread is waiting for."""
+    if state.get("clarify"):
+        return "clarify"
+    if state.get("proposal"):
+        return "confirm"
+    return "none"
+
+
+def _edit_values(edit: dict[str, str]) -> list[JSON]:
+    values = []
+    for prop, value in edit.items():
+        kind: ValueKind = _KIND_OF_EDIT.get(prop, "literal")
+        if kind == "owner" and value.strip().isdigit():
+            kind = "literal"
+        values.append(Value(property=prop, value=value, kind=kind).model_dump(mode="json"))
+    return values
+
+
+async def _read(
+    state: AgentState, runtime: Runtime[AgentContext], deps: Deps, pending: PendingKind
+) -> Answer | Plan:
+    reply = state.get("reply") or {}
+    if reply.get("action") in ("approve", "reject"):
+        return Answer(decision=reply["action"])
+    if reply.get("edit"):
+        return Answer(decision="edit", edits=[Value.model_validate(v) for v in _edit_values(reply["edit"])])
+    text = str(reply.get("text") or "")
+    if quick_answer is not None:
+        quick = quick_answer(text, pending)
+        if quick is not None:
+            return quick
+    plan = await deps.planner.plan(text, planning_input(state, runtime.context, pending))
+    if plan.intent == "answer" and plan.answer is not None:
+        return plan.answer
+    return plan
+
+
+async def interpret(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+    """Read the reply and record what it decides (``route_after_interpret`` follows it)."""
+    pending = pending_kind(state)
+    reply = state.get("reply") or {}
+    by = reply.get("by") or {}
+    requester: dict[str, str] = dict(state.get("requester") or {"user_id": "", "email": ""})
+    if by.get("user_id") and by["user_id"] != requester["user_id"]:
+        emit(
+            runtime,
+            event_of(
+                error_outcome(
+                    "not_requester",
+                    f"Only {requester.get('email') or 'the person who asked'} can answer this; it is still waiting for them.",
+                )
+            ),
+        )
+        return {"reply": {"next": pending}}
+    if pending == "confirm":
+        proposal = state.get("proposal") or {}
+        if runtime.context.clock() > parse_iso(proposal["expires_at"]):
+            return {
+                "reply": {"next": "respond"},
+                "proposal": None,
+                "outcome": error_outcome(
+                    "expired",
+                    "That confirmation has expired, so nothing was written. Ask again if you still want it.",
+                ),
+            }
+    read = await _read(state, runtime, deps, pending)
+    if isinstance(read, Plan):
+        # A new request: drop what was pending, explicitly, and handle the new one in this run.
+        dropped = "confirmation" if pending == "confirm" else "question"
+        fresh = new_request(str(reply.get("text") or ""), requester, read.model_dump(mode="json"))
+        if by.get("user_id"):
+            fresh["requester"] = {"user_id": by["user_id"], "email": by.get("email") or requester["email"]}
+        fresh["notes"] = [f"(I dropped the pending {dropped}.)"]
+        return {**fresh, "reply": {"next": "understand"}}
+    if pending == "confirm":
+        return _on_confirm(state, runtime, read)
+    return _on_clarify(state, runtime, read)
+
+
+def _on_confirm(state: AgentState, runtime: Runtime[AgentContext], answer: Answer) -> JSON:
+    if answer.decision == "approve":
+        proposal = dict(state.get("proposal") or {})
+        proposal["approved_by"] = (state.get("requester") or {}).get("user_id")
+        return {"proposal": proposal, "reply": {"next": "begin_step"}}
+    if answer.decision in ("reject", "cancel"):
+        return {
+            "proposal": None,
+            "reply": {"next": "respond"},
+            "outcome": reply_outcome("OK, cancelled. Nothing was written to HubSpot."),
+        }
+    if answer.decision == "edit" and answer.edits:
+        edits = [*state.get("edits", []), *(e.model_dump(mode="json") for e in answer.edits)]
+        return {"edits": edits, "reply": {"next": "propose"}}
+    emit(runtime, event_of(reply_outcome("Reply yes to go ahead, no to cancel, or tell me what to change.")))
+    return {"reply": {"next": "confirm"}}
+
+
+def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answer) -> JSON:
+    question = state.get("clarify") or {}
+    key = question.get("key", "")
+    mentions = dict(state.get("mentions", {}))
+    entry = dict(mentions.get(key, {}))
+    if answer.decision in ("cancel", "reject"):
+        return {
+            "clarify": None,
+            "reply": {"next": "respond"},
+            "outcome": reply_outcome("OK, cancelled. Nothing was written to HubSpot."),
+        }
+    choice = (answer.choice or "").strip()
+    wants_create = answer.decision == "approve" or (
+        answer.decision == "choose" and (not question.get("candidates") or "create" in choice.lower())
+    )
+    if question.get("can_create") and wants_create:
+        entry["status"] = "create"
+        mentions[key] = entry
+        return {"mentions": mentions, "clarify": None, "reply": {"next": "resolve"}}
+    picked = ranking.match_choice(choice, question.get("candidates", [])) if choice else None
+    if picked is not None:
+        entry["status"] = "resolved"
+        entry["record"] = {
+            "object_type": picked["object_type"], "id": picked["id"], "label": picked["label"], "properties": {},
+        }  # fmt: skip
+        mentions[key] = entry
+        return {"mentions": mentions, "clarify": None, "reply": {"next": "resolve"}}
+    emit(
+        runtime,
+        event_of(
+            reply_outcome(
+                "Sorry, I couldn't tell which one you mean. Pick a number from the list, or say cancel."
+            )
+        ),
+    )
+    return {"reply": {"next": "clarify"}}
+
+
+def route_after_interpret(state: AgentState) -> Next:
+    nxt = (state.get("reply") or {}).get("next", "respond")
+    return nxt  # type: ignore[no-any-return]

@@ -1,0 +1,139 @@
+"""Builders from the settings: the HubSpot client for the mode, the planner, checkpointer and audit log."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from agent.audit import AuditLog, SqliteAuditLog, audit_hook
+from agent.context import AgentContext
+from agent.nodes.deps import Deps
+from agent.planners.base import Planner
+from agent.service import AgentService
+from tools.hubspot import HubSpotClient
+from tools.local import LocalPortal, open_local_portal
+from tools.settings import Settings, load_settings
+
+
+def build_planner(settings: Settings) -> Planner:
+    """The planner the settings choose (``offline`` unless a model key is set or ``openai`` is chosen)."""
+    if settings.planner_name == "openai":
+        from agent.planners.openai import OpenAIPlanner, build_chat_model
+
+        return OpenAIPlanner(build_chat_model(settings))
+    from agent.planners.offline import OfflinePlanner
+
+    return OfflinePlanner()
+
+
+def build_audit(settings: Settings) -> AuditLog:
+    """The SQLite audit log at ``Settings.storage_path("audit")``."""
+    return SqliteAuditLog(settings.storage_path("audit"))
+
+
+@dataclass
+class Client:
+    """A HubSpot client and, in sandbox mode, the in-process portal it talks to."""
+
+    client: HubSpotClient
+    portal: LocalPortal | None = None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def build_client(
+    settings: Settings,
+    *,
+    audit: AuditLog | None = None,
+    clock: Callable[[], datetime] | None = None,
+    fixture: str = "demo",
+) -> Client:
+    """The client for ``settings.hubspot_mode``; sandbox mode opens the in-process demo portal."""
+    hook = audit_hook(audit) if audit is not None else None
+    if settings.hubspot_mode == "sandbox":
+        portal = open_local_portal(
+            fixture=fixture,
+            user_id=settings.user_id,
+            tenant_id=settings.tenant_id,
+            scopes=settings.hubspot_scopes,
+            settings=settings,
+            request_hook=hook,
+            clock=clock,
+        )
+        return Client(portal.client, portal)
+    return Client(HubSpotClient(settings, request_hook=hook))
+
+
+def context_for(settings: Settings, client: Client, **overrides: Any) -> AgentContext:
+    """The runtime context of the configured user (the sandbox portal's id for record links)."""
+    portal_id: int | None = None
+    credential_id: str | None = None
+    if client.portal is not None:
+        portal_id = int(str(client.portal.sandbox.portal.account["portalId"]))
+        credential_id = client.portal.connection.credential_id
+    base: dict[str, Any] = {
+        "tenant_id": settings.tenant_id,
+        "user_id": settings.user_id,
+        "user_email": settings.user_email,
+        "user_name": settings.user_name,
+        "credential_id": credential_id,
+        "granted_scopes": frozenset(settings.hubspot_scopes),
+        "timezone": settings.user_timezone,
+        "portal_id": portal_id,
+    }
+    base.update(overrides)
+    return AgentContext(**base)
+
+
+@asynccontextmanager
+async def sqlite_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    """The SQLite checkpointer at ``Settings.storage_path("checkpoints")``."""
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path = settings.storage_path("checkpoints")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
+        yield saver
+
+
+@asynccontextmanager
+async def open_service(
+    settings: Settings | None = None, *, planner: Planner | None = None, persist: bool = True
+) -> AsyncIterator[tuple[AgentService, Client]]:
+    """A ready service from the settings (SQLite checkpoints and audit unless ``persist`` is False)."""
+    settings = settings or load_settings()
+    audit = build_audit(settings) if persist else None
+    client = build_client(settings, audit=audit)
+    try:
+        ttl = timedelta(hours=settings.confirmation_ttl_hours)
+        chosen = planner or build_planner(settings)
+        if persist:
+            async with sqlite_checkpointer(settings) as saver:
+                yield (
+                    AgentService(
+                        client.client, chosen, checkpointer=saver, audit=audit, confirmation_ttl=ttl
+                    ),
+                    client,
+                )
+        else:
+            yield AgentService(client.client, chosen, confirmation_ttl=ttl), client
+    finally:
+        await client.aclose()
+        if audit is not None:
+            await audit.aclose()
+
+
+def default_deps() -> Deps:
+    """Dependencies from the settings, for the module-level graph (LangGraph Server)."""
+    settings = load_settings()
+    return Deps(
+        build_client(settings).client,
+        build_planner(settings),
+        confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
+    )
