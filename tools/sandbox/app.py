@@ -249,9 +249,10 @@ class Sandbox:
             }
         )
 
-    def _paragon_caller(self, headers: Headers, project: str) -> tuple[Caller | None, Reply | None]:
+    def _paragon_caller(self, headers: Headers, project: str) -> tuple[Caller, Reply | None]:
+        """The caller behind a proxy request, or Paragon's error (the caller then names who was refused)."""
         if project != self.project_id:
-            return None, paragon_error(404, f"Project {project} not found.", "404")
+            return Caller("paragon"), paragon_error(404, f"Project {project} not found.", "404")
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         sub = (
@@ -260,7 +261,7 @@ class Sandbox:
             else None
         )
         if sub is None:
-            return None, paragon_error(
+            return Caller("paragon"), paragon_error(
                 401, "Unauthorized. The Paragon user token is missing or invalid.", "401"
             )
         conns = self.credentials.user_connections(sub)
@@ -271,7 +272,8 @@ class Sandbox:
         else:
             conn = next((c for c in conns if c.status == "VALID"), conns[0] if conns else None)
         if conn is None:
-            return None, paragon_error(400, "Integration not enabled for user.", "11002")
+            refused = Caller("paragon", user=sub, credential=wanted)
+            return refused, paragon_error(400, "Integration not enabled for user.", "11002")
         caller = Caller("paragon", conn.scopes, sub, conn.credential_id, f"conn:{conn.credential_id}")
         if conn.status != "VALID":
             caller.scopes = frozenset()
@@ -303,7 +305,8 @@ class Sandbox:
         me = _ME.match(path)
         if me:
             reply = self._paragon_me(headers, me.group("project"))
-            self._log(method, path, query, reply.status, body, None)
+            user = reply.body.get("userId") if isinstance(reply.body, dict) else None
+            self._log(method, path, query, reply.status, body, Caller("paragon", user=user))
             await _send(send, reply, {})
             return
 
@@ -319,10 +322,9 @@ class Sandbox:
             raw_mode = headers.get("x-paragon-use-raw-response", "").lower() in ("1", "true")
             caller, problem = self._paragon_caller(headers, proxy.group("project"))
             if problem is not None:
-                self._log(method, hub_path, query, problem.status, body, Caller("paragon"))
+                self._log(method, hub_path, query, problem.status, body, caller)
                 await _send(send, problem, {})
                 return
-            assert caller is not None
             base += f"/projects/{self.project_id}/sdk/proxy/hubspot"
         else:
             hub_path = path
