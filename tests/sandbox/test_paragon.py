@@ -107,7 +107,9 @@ async def test_full_hubspot_url_in_the_path_is_accepted(
     assert psandbox.requests[-1]["user"] == "u-alex"
 
 
-async def test_unknown_user_gets_integration_not_enabled(pclient: Callable[..., httpx.AsyncClient]) -> None:
+async def test_unknown_user_gets_integration_not_enabled(
+    psandbox: Sandbox, pclient: Callable[..., httpx.AsyncClient]
+) -> None:
     async with pclient(user_token("stranger")) as c:
         r = await c.get(f"{PROXY}/crm/v3/owners")
     assert r.status_code == 400
@@ -117,6 +119,7 @@ async def test_unknown_user_gets_integration_not_enabled(pclient: Callable[..., 
         "status": 400,
         "meta": {},
     }
+    assert (psandbox.requests[-1]["user"], psandbox.requests[-1]["status"]) == ("stranger", 400)
 
 
 async def test_unknown_credential_gets_integration_not_enabled(
