@@ -140,6 +140,13 @@ _LOOKUP: Final[dict[tuple[str, ...], _Reading]] = {
 _LONGEST: Final[int] = max(len(key) for key in _LOOKUP)
 
 
+_CONFIRM_DECISIONS: Final[dict[_Reading, Literal["approve", "reject", "cancel"]]] = {
+    "yes": "approve",
+    "no": "reject",
+    "cancel": "cancel",
+}
+
+
 def _reading(message: str) -> _Reading | None:
     """What a reply means when it is nothing but yes / no / cancel phrases and filler."""
     text = _APOSTROPHES.sub("'", message.lower())
@@ -186,12 +193,7 @@ def quick_answer(message: str, pending: PendingKind) -> Answer | None:
     if reading is None:
         return None
     if pending == "confirm":
-        decision: Literal["approve", "reject", "cancel"] = {
-            "yes": "approve",
-            "no": "reject",
-            "cancel": "cancel",
-        }[reading]
-        return Answer(decision=decision)
+        return Answer(decision=_CONFIRM_DECISIONS[reading])
     if reading == "yes":
         return Answer(decision="choose", choice=message.strip())
     return Answer(decision="cancel")

@@ -30,6 +30,11 @@ _PREPOSITIONS: Final[dict[str, ObjectType]] = {
     "about": "companies",
     "re": "companies",
     "regarding": "companies",
+    "called": "contacts",
+    "emailed": "contacts",
+    "rang": "contacts",
+    "phoned": "contacts",
+    "pinged": "contacts",
 }
 _INFINITIVE_BEFORE: Final[frozenset[str]] = words(
     """
@@ -42,25 +47,24 @@ _HEADER_CUES: Final[tuple[str, ...]] = (":", " - ", " – ", "; ")
 def _header_end(u: Utterance, kind: ActivityType) -> int:
     """Where the header ends and the body begins (the text's length when there is no body)."""
     text = u.text
-    for cue in _HEADER_CUES:
-        position = text.find(cue)
-        if position > 0:
-            return position
     if kind == "tasks":
         return len(text)
+    cue = re.search(r":(?!\d)|\s[-–]\s|;\s", text)
+    if cue is not None and cue.start() > 0:
+        return cue.start()
     for pattern in (r"\b(?:saying|that says|which says)\b", r"\bthat\b(?=\s+(?:they|she|he|we|it|the)\b)"):
         m = re.search(pattern, text, flags=re.IGNORECASE)
         if m:
             return m.start()
-    if kind in ("calls", "emails", "meetings", "notes"):
-        position = text.find(",")
-        if position > 0 and kind != "meetings":
-            return position
+    position = text.find(",")
+    # "log a mtg w/ Hank, discussed pricing" has a body; "meeting with Hank, tomorrow 3pm" does not.
+    if position > 0 and not any(start > position for start, _ in u.temporal.spans):
+        return position
     return len(text)
 
 
 def _body(u: Utterance, header_end: int) -> str | None:
-    body = u.text[header_end:].lstrip(":-–;, ")
+    body = u.typed(header_end, len(u.text)).lstrip(":-–;, ")
     body = re.sub(r"^(?:saying|that says|which says|that)\s+", "", body, flags=re.IGNORECASE)
     return body.strip() or None
 
@@ -78,6 +82,14 @@ def _header_temporal(u: Utterance, header_end: int) -> Temporal:
 def _mentions(u: Utterance, start: int, header_end: int, kind: ActivityType) -> list[Mention]:
     found: list[Mention] = []
     tokens = u.tokens
+    if start < len(tokens) and re.match(
+        r"[\w.@'-]+(?:\s+[A-Z][\w'-]*)?\s+(?:called|rang|phoned|emailed|wrote|replied)\b",
+        u.text[tokens[start].start :],
+    ):
+        # "Jane called me": the caller is the sentence's subject.
+        caller, _ = u.mention_at(start, "contacts")
+        if caller is not None:
+            found.append(caller)
     for index in range(start, len(tokens)):
         token = tokens[index]
         if token.start >= header_end:
@@ -120,25 +132,24 @@ def _looks_named(text: str) -> bool:
     return text[:1].isupper() or "@" in text or "." in text
 
 
-def _task_subject(u: Utterance, header_end: int) -> str | None:
-    text = u.text[:header_end]
+def _task_subject(u: Utterance) -> str | None:
+    text = u.text
+    blanked = list(text)
+    cuts = [*u.temporal.spans, *priority_spans(u)]
+    for start, end in cuts:
+        for position in range(start, min(end, len(blanked))):
+            blanked[position] = " "
     m = re.search(
-        r"\b(?:remind me to|reminder to|remember to|task to|todo to|task:|to-do:|need to|needs to|have to|"
-        r"make sure (?:i|we)|task for me to|task)\s*",
-        text,
+        r"\b(?:remind\s+me\s+to|reminder\s+to|remember\s+to|task\s+to|task\s*:|need\s+to|needs\s+to|have\s+to|"
+        r"make\s+sure\s+(?:i|we)|task\s+for\s+me\s+to|task|reminder)\s*",
+        "".join(blanked),
         flags=re.IGNORECASE,
     )
     begin = m.end() if m else 0
-    if not m:
+    if not m or begin >= len(text.rstrip(" .!")):
         follow = re.search(r"\bfollow up\b", text, flags=re.IGNORECASE)
         begin = follow.start() if follow else 0
-    cut = [*u.temporal.spans, *priority_spans(u)]
-    chars = list(text)
-    for start, end in cut:
-        for position in range(start, min(end, len(chars))):
-            chars[position] = " "
-    subject = " ".join("".join(chars[begin:]).split()).strip(" ,.;")
-    subject = re.sub(r"\s+,", ",", subject)
+    subject = u.typed_without(begin, len(text), cuts).strip(" ,.;")
     subject = re.sub(r"^(?:to|a|an)\s+", "", subject, flags=re.IGNORECASE).strip(" ,")
     return subject[:1].upper() + subject[1:] if subject else None
 
@@ -151,12 +162,12 @@ def _topic(u: Utterance, header_end: int) -> str | None:
     )
     if not m:
         return None
-    topic = m.group(1)
-    for start, end in u.temporal.spans:
-        if m.start(1) <= start < m.end(1):
-            topic = u.text[m.start(1) : start]
+    end = m.end(1)
+    for start, _ in u.temporal.spans:
+        if m.start(1) <= start < end:
+            end = start
             break
-    return topic.strip() or None
+    return u.typed(m.start(1), end).strip() or None
 
 
 def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -> Plan:
@@ -177,7 +188,7 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
         due = temporal.moment(now, _DEFAULT_CLOCK) or now
         activity = Activity(
             type="tasks",
-            subject=_task_subject(u, header_end),
+            subject=_task_subject(u),
             body=_body(u, header_end) if header_end < len(u.text) else None,
             when=to_utc_iso(due),
             status="NOT_STARTED",
@@ -188,7 +199,7 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
         end = begin + temporal.durations[0].length if temporal.durations else None
         activity = Activity(
             type="meetings",
-            subject=_topic(u, header_end),
+            subject=_topic(u, header_end) or ("Demo" if u.has("demo") else None),
             body=body,
             when=to_utc_iso(begin),
             end=to_utc_iso(end) if end else None,

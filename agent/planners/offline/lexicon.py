@@ -127,30 +127,46 @@ def correct_word(word: str) -> str:
     return target
 
 
-def normalize(message: str) -> str:
+def _rewrite(word: str, is_first: bool) -> str:
+    lower = word.lower()
+    if lower in ABBREVIATIONS:
+        return ABBREVIATIONS[lower]
+    if word[0].isupper() and not is_first:
+        return word
+    return correct_word(word)
+
+
+def normalize(message: str) -> tuple[str, list[int]]:
     """Rewrite shorthand and keyword typos, keeping names, numbers and punctuation as typed.
 
     A capitalised word that is not the first word is taken for a name and never corrected.
+
+    Returns:
+        The rewritten text and, for each of its positions (and its end), the position in
+        ``message`` it came from, so the user's own words (a note's body) can be cut from the
+        message as typed.
     """
-    text = " ".join(message.replace("\u2019", "'").replace("\u2018", "'").split())
-    text = text.replace("\u201c", '"').replace("\u201d", '"')
-    first = True
-
-    def rewrite(match: re.Match[str]) -> str:
-        nonlocal first
-        word = match.group(0)
-        is_first, first = first, False
-        trail = ""
+    text = message.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    pieces: list[str] = []
+    origin: list[int] = []
+    cursor = 0
+    for index, match in enumerate(_WORD.finditer(text)):
+        pieces.append(text[cursor : match.start()])
+        origin.extend(range(cursor, match.start()))
+        word, end = match.group(0), match.end()
         if word[-1] in ".:" and word.lower() not in ABBREVIATIONS:
-            word, trail = word[:-1], word[-1]
-        lower = word.lower()
-        if lower in ABBREVIATIONS:
-            return ABBREVIATIONS[lower] + trail
-        if word[0].isupper() and not is_first:
-            return word + trail
-        return correct_word(word) + trail
-
-    return _WORD.sub(rewrite, text)
+            # A sentence's dot or a label's colon is punctuation, not part of the word.
+            word, end = word[:-1], end - 1
+        replacement = _rewrite(word, index == 0)
+        pieces.append(replacement)
+        if replacement == word:
+            origin.extend(range(match.start(), end))
+        else:
+            origin.extend([match.start()] * len(replacement))
+        cursor = end
+    pieces.append(text[cursor:])
+    origin.extend(range(cursor, len(text) + 1))
+    return "".join(pieces), origin
 
 
 OBJECT_NOUNS: Final[dict[str, ObjectType]] = {

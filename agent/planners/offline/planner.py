@@ -75,7 +75,12 @@ _QUESTION_START: Final[frozenset[str]] = words(
 _ACTIVITY_CUES: Final[tuple[tuple[str, ActivityType], ...]] = (
     (r"\bremind(?:\s+me)?\b|\breminder\b|^follow up\b|\bset (?:a |up a )?task\b|\bto-?do\b", "tasks"),
     (r"^(?:had|just had|finished)\s+(?:a|an|my|the|our)\s+(?:call|phone call|chat|conversation)\b", "calls"),
-    (r"^(?:called|rang|phoned|spoke|talked|chatted)\b", "calls"),
+    (
+        r"^(?:called|rang|phoned|spoke|talked|chatted)\b|^[\w.@'-]+(?:\s+[A-Z][\w'-]*)?\s+(?:called|rang|phoned)\s+(?:me|us)\b",
+        "calls",
+    ),
+    (r"^[\w.@'-]+(?:\s+[A-Z][\w'-]*)?\s+(?:emailed|wrote|replied to)\s+(?:me|us)\b", "emails"),
+    (r"^(?:new\s+)?(?:task|reminder)\b", "tasks"),
     (r"^(?:had|just had)\s+(?:a|an|my|the|our)\s+(?:meeting|demo|lunch|coffee)\b|^met\b", "meetings"),
     (
         r"\b(?:book|schedule|set up|arrange|organize|organise|plan|put)\b.*\b(?:meeting|demo|session|sync)\b",
@@ -212,20 +217,31 @@ def plan_message(message: str, given: PlanningInput) -> Plan:
     return _plan_request(u, start, now)
 
 
+_MERGE: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:merge|dedupe|deduplicate|combine|consolidate)\b|"
+    r"\b(?:are|is)\s+(?:the\s+same|duplicates?|a\s+duplicate|dupes?|a\s+dupe)\b",
+    re.I,
+)
+_ADD_TO_RECORD: Final[re.Pattern[str]] = re.compile(
+    # "add Dana to the Initech deal" links records; "add a contact to ..." creates one.
+    r"^add\s+(?!(?:a|an|new|the)\s+(?:new\s+)?(?:contact|company|deal|note|task|call|meeting|email)\b)"
+    r"[\w .'-]+?\s+to\s+(?:the\s+)?[\w .'-]+?\s+(?:deal|company|account)\b",
+    re.I,
+)
+_UPDATE_PHRASES: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:is|are)\s+now\b|\bnow\s+in\b|\bmoved\s+to\b|\b(?:closes|closing)\s+(?:on|by|in|next|this)\b|"
+    r"'s\s+(?:phone|email|title|job title|number|close date|amount)\s+is\b",
+    re.I,
+)
+
+
 def _plan_request(u: Utterance, start: int, now: datetime) -> Plan:
     summary = _SUMMARY.search(u.text) is not None
     first = u.tokens[start].low
     rest = u.text[u.tokens[start].start :]
-    if re.search(r"\b(?:merge|dedupe|deduplicate|combine|consolidate)\b", rest, re.I) or re.search(
-        r"\b(?:are|is)\s+(?:the\s+same|duplicates?|a\s+duplicate|dupes?|a\s+dupe)\b", rest, re.I
-    ):
-        if not re.match(r"^(?:are|is)\b", rest, re.I):
-            return plan_merge(u, start)
-    if first in ("link", "associate", "connect", "attach", "tie", "relate") or re.match(
-        r"^add\s+(?!(?:a|an|new|the)\s+(?:new\s+)?(?:contact|company|deal|note|task|call|meeting|email)\b)[\w .'-]+?\s+to\s+(?:the\s+)?[\w .'-]+?\s+(?:deal|company|account)\b",
-        rest,
-        re.I,
-    ):
+    if _MERGE.search(rest) and not re.match(r"^(?:are|is)\b", rest, re.I):
+        return plan_merge(u, start)
+    if first in ("link", "associate", "connect", "attach", "tie", "relate") or _ADD_TO_RECORD.match(rest):
         return plan_associate(u, start)
     if _is_question(u, start) or (
         summary and first in ("summarize", "summarise", "recap", "give", "write", "brief")
@@ -241,13 +257,9 @@ def _plan_request(u: Utterance, start: int, now: datetime) -> Plan:
     activity = _activity_type(u, start)
     if activity is not None:
         return plan_activity(u, start, activity, now)
-    if first in _UPDATE_VERBS or re.search(
-        r"\b(?:is|are)\s+now\b|\bnow\s+in\b|\bmoved\s+to\b|\b(?:closes|closing)\s+(?:on|by|in|next|this)\b|'s\s+(?:phone|email|title|job title|number|close date|amount)\s+is\b",
-        rest,
-        re.I,
-    ):
-        if not (first in ("make", "put") and _creates(u, start)):
-            return plan_update(u, start, now)
+    updates = first in _UPDATE_VERBS or _UPDATE_PHRASES.search(rest) is not None
+    if updates and not (first in ("make", "put") and _creates(u, start)):
+        return plan_update(u, start, now)
     if first in _CREATE_VERBS or _creates(u, start):
         return plan_create(u, start, now)
     if any(token.low in OBJECT_NOUNS for token in u.tokens[start:]) or re.search(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from agent.plan import Condition, Mention, Plan, Question, QuestionKind
-from agent.planners.offline.lexicon import OBJECT_NOUNS
+from agent.plan import Condition, Mention, Operator, Plan, Question, QuestionKind
+from agent.planners.offline.lexicon import COMPANY_SUFFIXES, OBJECT_NOUNS, words
 from agent.planners.offline.slots import find_stage
 from agent.planners.offline.text import Utterance
 from tools.hubspot.types import ObjectType
@@ -49,7 +49,7 @@ _FIELD_WORDS: Final[tuple[tuple[str, str], ...]] = (
     ("city", "city"),
     ("address", "address"),
 )
-_COMPARATORS: Final[tuple[tuple[str, str], ...]] = (
+_COMPARATORS: Final[tuple[tuple[str, Operator], ...]] = (
     (r"(?:over|above|more than|greater than|bigger than|larger than|higher than|>)", "GT"),
     (r"(?:at least|min(?:imum)?|>=)", "GTE"),
     (r"(?:under|below|less than|smaller than|lower than|<)", "LT"),
@@ -91,7 +91,7 @@ def _amount_conditions(u: Utterance) -> list[Condition]:
     before = u.text[: hit.start].lower()
     for pattern, operator in _COMPARATORS:
         if re.search(pattern + r"\s*(?:a\s+)?$", before.rstrip()):
-            return [Condition(property="amount", operator=operator, value=hit.value)]  # type: ignore[arg-type]
+            return [Condition(property="amount", operator=operator, value=hit.value)]
     return [Condition(property="amount", operator="EQ", value=hit.value)]
 
 
@@ -113,7 +113,7 @@ def _date_condition(u: Utterance, kind: ObjectType) -> Condition | None:
 
 def _missing_conditions(u: Utterance) -> list[Condition]:
     conditions: list[Condition] = []
-    for words, prop in (
+    for phrase, prop in (
         ("close date", "closedate"),
         ("amount", "amount"),
         ("owner", "hubspot_owner_id"),
@@ -122,12 +122,11 @@ def _missing_conditions(u: Utterance) -> list[Condition]:
         ("domain", "domain"),
     ):
         if u.find(
-            r"\b(?:no|without|missing|without an?|with no|lacking|empty)\s+(?:an?\s+)?" + words + r"\b"
+            r"\b(?:no|without|missing|without an?|with no|lacking|empty)\s+(?:an?\s+)?" + phrase + r"\b"
         ):
             conditions.append(Condition(property=prop, operator="NOT_HAS_PROPERTY"))
-    if u.has("unassigned", "no owner"):
-        if not any(c.property == "hubspot_owner_id" for c in conditions):
-            conditions.append(Condition(property="hubspot_owner_id", operator="NOT_HAS_PROPERTY"))
+    if u.has("unassigned", "no owner") and not any(c.property == "hubspot_owner_id" for c in conditions):
+        conditions.append(Condition(property="hubspot_owner_id", operator="NOT_HAS_PROPERTY"))
     return conditions
 
 
@@ -168,11 +167,8 @@ def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None
             "in",
         ):
             nxt = tokens[index + 1].low if index + 1 < len(tokens) else ""
-            if nxt in ("me", "i", "my", "we", "our", "us", "stage", "the", "a", "an") and not (
-                nxt == "the" and index + 2 < len(tokens) and tokens[index + 2].low not in OBJECT_NOUNS
-            ):
-                if nxt != "the":
-                    continue
+            if nxt in ("me", "i", "my", "we", "our", "us", "stage", "a", "an"):
+                continue
             default: ObjectType = "companies" if low in ("at", "for", "of", "owns", "own") else "contacts"
             if low in ("does", "do", "is", "has", "did") and asked in (
                 "deals",
@@ -235,8 +231,8 @@ def _kind(u: Utterance) -> QuestionKind | None:
         (("users", "seats", "roles", "user list"), "users"),
         (("owners", "list owners", "owner list", "who can own"), "owners"),
     )
-    for words, kind in checks:
-        if u.has(*words):
+    for cues, kind in checks:
+        if u.has(*cues):
             return kind
     return None
 
@@ -300,7 +296,21 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
         asked = "deals"
     else:
         asked_kind = "list"
-    about = _about(u, start, asked)
+    record_fields = [field for field in fields if field in _CONTACT_FIELDS + _COMPANY_FIELDS]
+    if record_fields and asked_kind == "list" and asked in (None, "emails", "calls"):
+        # "what's Jane's email?", "phone number for Jane Doe": a field of one record, not emails.
+        asked = None
+    about = _about(u, start, asked) or _opener_mention(u, start, asked)
+    if (
+        about is not None
+        and record_fields
+        and asked is None
+        and asked_kind == "list"
+        and not about.refers_back
+    ):
+        wanted: ObjectType = "companies" if all(f in _COMPANY_FIELDS for f in record_fields) else "contacts"
+        if about.object_type != wanted and about.text.split()[-1].lower() not in COMPANY_SUFFIXES:
+            about = about.model_copy(update={"object_type": wanted})
     if about is not None and asked is not None and asked != about.object_type and asked_kind == "list":
         question = Question(kind="associations", object_type=asked, about=about)
         _add_filters(question, u, asked, with_stage=True, status=status)
@@ -321,6 +331,33 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
     if asked_kind == "sum" and question.deal_status is None and not u.has("won", "lost", "closed"):
         question.deal_status = "open" if u.has("open", "pipeline") else None
     return Plan(intent="question", question=question, wants_summary=summary)
+
+
+_CONTACT_FIELDS: Final[list[str]] = ["email", "phone", "mobilephone", "jobtitle", "lifecyclestage", "address"]
+_COMPANY_FIELDS: Final[list[str]] = ["domain", "industry", "city"]
+_OPENERS: Final[frozenset[str]] = words(
+    "show me tell about pull up look lookup find get give summarize summarise recap brief on details for of the info "
+    "everything a summary write"
+)
+
+
+def _opener_mention(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None:
+    """The record right after an opener: "pull up Jane Doe", "summarize the Globex deal"."""
+    index = start
+    while index < len(u.tokens) and u.tokens[index].low in _OPENERS:
+        if (
+            u.tokens[index].low == "the"
+            and index + 1 < len(u.tokens)
+            and u.tokens[index + 1].low in OBJECT_NOUNS
+        ):
+            break
+        index += 1
+    if index == start or index >= len(u.tokens) or u.tokens[index].low in ("my", "our", "all", "open"):
+        return None
+    mention, _ = u.mention_at(index, asked or "contacts")
+    if mention is None or (not mention.refers_back and not mention.text):
+        return None
+    return mention
 
 
 def _deal_status(u: Utterance) -> str | None:
@@ -389,7 +426,7 @@ def _sorting(question: Question, u: Utterance) -> None:
         question.sort_by = "amount"
     elif u.has("smallest", "lowest"):
         question.sort_by, question.descending = "amount", False
-    elif u.has("latest", "newest", "recent", "most recent", "last"):
+    elif u.has("latest", "newest", "recent", "most recent") or u.find(r"\blast\s+\d+\b"):
         question.sort_by = "createdate"
     elif u.has("oldest", "earliest"):
         question.sort_by, question.descending = "createdate", False
@@ -397,9 +434,9 @@ def _sorting(question: Question, u: Utterance) -> None:
 
 def _fields(u: Utterance) -> list[str]:
     fields: list[str] = []
-    for words, prop in _FIELD_WORDS:
-        if u.has(words) and prop not in fields and not (words == "title" and "jobtitle" in fields):
-            if words in ("number", "value", "worth") and fields:
+    for cue, prop in _FIELD_WORDS:
+        if u.has(cue) and prop not in fields and not (cue == "title" and "jobtitle" in fields):
+            if cue in ("number", "value", "worth") and fields:
                 continue
             fields.append(prop)
     return fields

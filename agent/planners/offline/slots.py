@@ -120,9 +120,9 @@ def find_stage(u: Utterance, labels: list[str], allow_single: bool = True) -> St
         for token in words:
             for word in ("won", "lost"):
                 if token.low == word:
-                    label = next((label for label, target in plain.items() if word in target.split()), None)
-                    if label is not None:
-                        return StageHit(label, token.start, token.end)
+                    closed = next((label for label, target in plain.items() if word in target.split()), None)
+                    if closed is not None:
+                        return StageHit(closed, token.start, token.end)
     return None
 
 

@@ -91,6 +91,38 @@ class Utterance:
     phones: list[tuple[int, int, str]]
     tokens: list[Token] = field(default_factory=list)
     given: PlanningInput | None = None
+    origin: list[int] = field(default_factory=list)
+
+    def typed(self, start: int, end: int) -> str:
+        """The user's own words for the normalised span ``[start, end)`` (typos and all)."""
+        if not self.origin:
+            return self.text[start:end]
+        begin = self.origin[min(start, len(self.origin) - 1)]
+        # The end is where the next character came from (a rewritten word maps as a whole).
+        stop = self.origin[min(end, len(self.origin) - 1)] if end < len(self.text) else len(self.raw)
+        if end < len(self.text) and end > start and self.origin[end] == self.origin[end - 1]:
+            stop = self._word_end(self.origin[end - 1])
+        return self.raw[begin:stop]
+
+    def _word_end(self, position: int) -> int:
+        while (
+            position < len(self.raw) and not self.raw[position].isspace() and self.raw[position] not in ",;:"
+        ):
+            position += 1
+        return position
+
+    def typed_without(self, start: int, end: int, cuts: list[tuple[int, int]]) -> str:
+        """The user's words for ``[start, end)`` minus the ``cuts`` (dates, priorities), tidied."""
+        pieces: list[str] = []
+        cursor = start
+        for cut_start, cut_end in sorted(cuts):
+            if cut_end <= cursor or cut_start >= end:
+                continue
+            pieces.append(self.typed(cursor, max(cursor, cut_start)))
+            cursor = max(cursor, cut_end)
+        pieces.append(self.typed(cursor, end) if cursor < end else "")
+        text = " ".join(" ".join(pieces).split())
+        return re.sub(r"\s+([,.;:!?])", r"\1", text).strip(" ,;")
 
     @property
     def _domain_starts(self) -> set[int]:
@@ -158,7 +190,7 @@ class Utterance:
             cursor -= 1
         if not words:
             return "", index
-        text = self.text[words[0].start : words[-1].end]
+        text = self.typed(words[0].start, words[-1].end)
         if text.lower().endswith("'s"):
             text = text[:-2]
         return text.rstrip(".,") if not text.lower().endswith(
@@ -243,7 +275,7 @@ def read(message: str, given: PlanningInput, now: datetime) -> Utterance:
         given: The planning input (timezone, recent records).
         now: The turn's clock in the user's zone.
     """
-    text = normalize(message)
+    text, origin = normalize(message)
     emails = [(m.start(), m.end(), m.group(0)) for m in _EMAIL.finditer(text)]
     email_spans = [(start, end) for start, end, _ in emails]
 
@@ -268,7 +300,7 @@ def read(message: str, given: PlanningInput, now: datetime) -> Utterance:
     claimed += [(hit.start, hit.end) for hit in amounts]
     masked = _blank(text, claimed, keep_emails=emails, keep_domains=domains)
     tokens = [Token(_trim(m.group(0)), m.start(), m.end()) for m in _TOKEN.finditer(masked)]
-    return Utterance(message, text, temporal, amounts, emails, domains, phones, tokens, given)
+    return Utterance(message, text, temporal, amounts, emails, domains, phones, tokens, given, origin)
 
 
 def _trim(word: str) -> str:

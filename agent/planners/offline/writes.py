@@ -49,6 +49,13 @@ def _quoted(u: Utterance) -> str | None:
     return m.group(1).strip() if m else None
 
 
+_CALLED = (
+    r"\b(?:called|named|titled|name it)\s+(?P<name>[^,;]+?)"
+    r"(?=\s*(?:[,;]|\.\s|\.?$)|\s+(?:for|with|at|worth|closing|closes|close|by|due|owned|assigned|and|amount|"
+    r"valued|in\s+(?:stage|the|appointment|qualified|presentation|decision|contract|closed))\b|\s+[$€£]?\d[\d,.]*\s*(?:k|m|mm|mil|million)?\b)"
+)
+
+
 def _name_after(u: Utterance, cue: str) -> tuple[str, int] | None:
     """The name after a cue word ("called X", "named X") and the index after it."""
     for index, token in enumerate(u.tokens):
@@ -176,12 +183,10 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
             elif mention.object_type == "companies" and company is None:
                 company = mention
     name = _quoted(u)
-    if name is None:
-        for cue in ("called", "named", "titled", "name"):
-            found = _name_after(u, cue)
-            if found:
-                name = found[0]
-                break
+    name_span = (0, 0)
+    called = u.find(_CALLED)
+    if name is None and called is not None:
+        name, name_span = called.group("name").strip(), called.span("name")
     if name is None:
         index = _first_name_index(u, start)
         if index < len(u.tokens) and u.tokens[index].low not in ("for", "with", "at"):
@@ -192,9 +197,13 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
             name = f"{anchor.text} deal"
     if name:
         values.append(Value(property="dealname", value=name))
-    if u.amounts:
-        values.append(Value(property="amount", value=u.amounts[0].value))
-    close = u.temporal.single_date()
+    # Words inside the deal's name ("Q3 Renewal") are part of the name, not its close date or amount.
+    amounts = [hit for hit in u.amounts if not name_span[0] <= hit.start < name_span[1]]
+    if amounts:
+        values.append(Value(property="amount", value=amounts[0].value))
+    days = [hit.day for hit in u.temporal.days if not name_span[0] <= hit.start < name_span[1]]
+    periods = [hit.last for hit in u.temporal.periods if not name_span[0] <= hit.start < name_span[1]]
+    close = next(iter(days or periods), None)
     if close is not None:
         values.append(Value(property="closedate", value=close.isoformat()))
     stage = find_stage(u, given.stage_labels if given else [], allow_single=False)
