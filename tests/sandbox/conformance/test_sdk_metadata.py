@@ -406,3 +406,11 @@ def test_property_groups_cover_every_propertys_group(portal: Portal) -> None:
     used = {p.group_name for p in sdk.crm.properties.core_api.get_all("contacts").results}
 
     assert used <= groups
+
+
+def test_account_utc_offset_fields_agree(portal: Portal) -> None:
+    body = portal.api("GET", "/account-info/v3/details").json()
+
+    sign = -1 if body["utcOffset"].startswith("-") else 1
+    hours, minutes = body["utcOffset"].lstrip("+-").split(":")
+    assert body["utcOffsetMilliseconds"] == sign * (int(hours) * 3600 + int(minutes) * 60) * 1000

@@ -242,6 +242,24 @@ def test_create_with_inline_association_links_both_directions(portal: Portal) ->
     assert [r.id for r in back.associations["contacts"].results] == [contact.id]
 
 
+def test_get_by_id_accepts_comma_separated_association_types(portal: Portal) -> None:
+    # DOC-CONTACTS describes `associations` as a comma-separated list; the SDK repeats the param.
+    company = portal.create("companies", MINIMAL_PROPERTIES["companies"])
+    deal = portal.create("deals", MINIMAL_PROPERTIES["deals"])
+    contact = portal.create("contacts", MINIMAL_PROPERTIES["contacts"])
+    portal.api(
+        "PUT", f"/crm/v4/objects/contacts/{contact['id']}/associations/default/companies/{company['id']}"
+    )
+    portal.api("PUT", f"/crm/v4/objects/contacts/{contact['id']}/associations/default/deals/{deal['id']}")
+
+    body = portal.api(
+        "GET", f"/crm/v3/objects/contacts/{contact['id']}", params={"associations": "companies,deals"}
+    ).json()
+
+    assert [r["id"] for r in body["associations"]["companies"]["results"]] == [company["id"]]
+    assert [r["id"] for r in body["associations"]["deals"]["results"]] == [deal["id"]]
+
+
 def test_create_response_has_no_associations_key(portal: Portal) -> None:
     # HUBSPOT_FACTS §2.6: create answers SimplePublicObject, which has no `associations`.
     company = portal.create("companies", MINIMAL_PROPERTIES["companies"])
