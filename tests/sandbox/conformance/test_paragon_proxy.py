@@ -295,3 +295,10 @@ def test_scopes_of_the_connection_are_enforced_through_the_proxy(portal: Portal,
 
     assert response.status_code == 403
     assert response.json()["category"] == "MISSING_SCOPES"
+
+
+def test_sdk_me_with_an_invalid_token_answers_unauthenticated(portal: Portal, paragon: Paragon) -> None:
+    # D24-APIREF: an unauthenticated token gives {"authenticated": false} only.
+    response = portal.http.get(f"/projects/{paragon.project_id}/sdk/me", headers=_auth("not-a-jwt"))
+
+    assert response.json() == {"authenticated": False}

@@ -283,3 +283,25 @@ def test_inline_association_on_create_for_every_default_pair(
 
     assert got.associations is not None
     assert [r.id for r in got.associations[to_type].results] == [target]
+
+
+def test_association_read_returns_500_per_page_by_default(portal: Portal) -> None:
+    # SPEC-ASSOC4: `limit` defaults to 500 ("Limit 500 per call").
+    contacts = [
+        {
+            "ref": f"c{n}",
+            "properties": {"email": f"c{n}@example.com"},
+            "associations": [{"to": "companies", "ref": "co"}],
+        }
+        for n in range(501)
+    ]
+    refs = portal.load({"companies": [{"ref": "co", "properties": {"name": "Big Co"}}], "contacts": contacts})
+
+    first = portal.sdk().crm.associations.v4.basic_api.get_page("companies", refs["co"], "contacts")
+    rest = portal.sdk().crm.associations.v4.basic_api.get_page(
+        "companies", refs["co"], "contacts", after=first.paging.next.after
+    )
+
+    assert len(first.results) == 500
+    assert len(rest.results) == 1
+    assert rest.paging is None

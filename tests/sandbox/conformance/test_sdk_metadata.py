@@ -414,3 +414,13 @@ def test_account_utc_offset_fields_agree(portal: Portal) -> None:
     sign = -1 if body["utcOffset"].startswith("-") else 1
     hours, minutes = body["utcOffset"].lstrip("+-").split(":")
     assert body["utcOffsetMilliseconds"] == sign * (int(hours) * 3600 + int(minutes) * 60) * 1000
+
+
+def test_owners_page_holds_100_by_default(portal: Portal) -> None:
+    # SPEC-OWNERS: `limit` defaults to 100.
+    portal.load({"owners": [{"ref": f"o{n}", "email": f"o{n}@acme-sales.io"} for n in range(101)]})
+
+    page = portal.sdk().crm.owners.owners_api.get_page()
+
+    assert len(page.results) == 100
+    assert page.paging is not None and page.paging.next.after
