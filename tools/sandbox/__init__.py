@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tools.sandbox.app import Sandbox, SandboxApp, create_app
 from tools.sandbox.faults import DroppedConnection, RateLimits, SimulatedTimeout
-from tools.sandbox.fixtures import FixtureError
+from tools.sandbox.loader import FixtureError
 
 __all__ = [
     "DroppedConnection",

@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 from tools.sandbox import errors
 from tools.sandbox.context import Reply, parse_uint
 from tools.sandbox.faults import RateLimits
-from tools.sandbox.fixtures import FixtureError
+from tools.sandbox.loader import FixtureError
 from tools.sandbox.metadata import user_json
 from tools.sandbox.store import owner_json
 from tools.scopes_catalog import ALL_SCOPES

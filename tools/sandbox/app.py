@@ -34,7 +34,7 @@ from tools.sandbox.faults import (
     SimulatedTimeout,
     fault_error,
 )
-from tools.sandbox.fixtures import Loader, read_fixture
+from tools.sandbox.loader import Loader, read_fixture
 from tools.sandbox.objects import create_record
 from tools.sandbox.persistence import StateFile
 from tools.sandbox.store import JSON, Portal
@@ -97,16 +97,13 @@ class Sandbox:
             self.paragon_private_key_pem, paragon_public_key_pem = generate_key_pair()
         self.paragon_public_key_pem: str = paragon_public_key_pem
         config = rate_limits if isinstance(rate_limits, RateLimits) else RateLimits(enabled=bool(rate_limits))
-        self.limiter = RateLimiter(config, self._clock_proxy)
+        self.limiter = RateLimiter(config, self.now)
         self.faults = FaultPlan()
         self.portal = Portal.empty()
         self.credentials = Credentials()
         self.requests: list[dict[str, Any]] = []
         self._seq = 0
         self._state_file = StateFile(state_path) if state_path is not None else None
-
-    def _clock_proxy(self) -> datetime:
-        return self.clock()
 
     # time / persistence --------------------------------------------------------------------
 

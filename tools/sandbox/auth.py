@@ -8,7 +8,6 @@ the user's connections.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,11 +162,6 @@ def verify_user_token(token: str, public_key_pem: str, project_id: str, now: dat
         return None
     sub = claims.get("sub")
     return sub if isinstance(sub, str) and sub else None
-
-
-def random_token() -> str:
-    """A random opaque token string."""
-    return secrets.token_urlsafe(24)
 
 
 # Scopes -------------------------------------------------------------------------------------------

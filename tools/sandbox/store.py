@@ -7,7 +7,6 @@ module only stores.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -465,8 +464,3 @@ def pipeline_json(p: Pipeline) -> JSON:
         "updatedAt": iso(p.updated_at),
         "archived": False,
     }
-
-
-def counter(start: int = 1) -> Iterator[int]:
-    """A simple increasing counter (used for request sequence numbers)."""
-    return itertools.count(start)

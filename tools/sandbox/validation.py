@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tools.sandbox import errors
@@ -38,9 +37,7 @@ def to_wire_string(value: Any) -> str | None:
     return None
 
 
-def _enum_options(
-    portal: Portal, prop: PropertyDef, values: dict[str, str], record: Record | None
-) -> list[str] | None:
+def _enum_options(portal: Portal, prop: PropertyDef) -> list[str] | None:
     """Allowed values of an enumeration, or None when any value is accepted."""
     if prop.name in ("hubspot_owner_id", "hs_all_collaborator_owner_ids"):
         return list(portal.owners)
@@ -54,17 +51,13 @@ def _enum_options(
 
 
 def _check_value(
-    portal: Portal, prop: PropertyDef, raw: str, values: dict[str, str], record: Record | None
+    portal: Portal, prop: PropertyDef, raw: str, record: Record | None
 ) -> tuple[str | None, Problem | None]:
     """Validate one non-empty value; return the stored form or a problem."""
     name = prop.name
     if prop.type == "number":
         text = raw.strip()
         if not _NUMBER.match(text):
-            return None, (name, "INVALID_INTEGER", f"{raw} was not a valid number")
-        try:
-            Decimal(text)
-        except InvalidOperation:  # pragma: no cover - regex already guards this
             return None, (name, "INVALID_INTEGER", f"{raw} was not a valid number")
         return text, None
     if prop.type == "bool":
@@ -83,7 +76,7 @@ def _check_value(
             return when.date().isoformat(), None
         return iso(when), None
     if prop.type == "enumeration":
-        allowed = _enum_options(portal, prop, values, record)
+        allowed = _enum_options(portal, prop)
         if allowed is None:
             return raw, None
         multi = prop.field_type == "checkbox"
@@ -142,7 +135,7 @@ def normalize_properties(
         if text == "":
             clear.add(name)
             continue
-        stored, problem = _check_value(portal, prop, text, raw, record)
+        stored, problem = _check_value(portal, prop, text, record)
         if problem is not None:
             problems.append(problem)
         elif stored is not None:
