@@ -58,8 +58,11 @@ def _header_end(u: Utterance, kind: ActivityType) -> int:
             return m.start()
     position = text.find(",")
     # "log a mtg w/ Hank, discussed pricing" has a body; "meeting with Hank, tomorrow 3pm" does not.
-    if position > 0 and not any(start > position for start, _ in u.temporal.spans):
-        return position
+    if position > 0:
+        after = len(text[position + 1 :]) - len(text[position + 1 :].lstrip())
+        begins_with_date = any(start <= position + 1 + after < end for start, end in u.temporal.spans)
+        if not begins_with_date:
+            return position
     return len(text)
 
 
@@ -149,7 +152,8 @@ def _task_subject(u: Utterance) -> str | None:
     if not m or begin >= len(text.rstrip(" .!")):
         follow = re.search(r"\bfollow up\b", text, flags=re.IGNORECASE)
         begin = follow.start() if follow else 0
-    subject = u.typed_without(begin, len(text), cuts).strip(" ,.;")
+    # A task's title reads better with shorthand expanded ("f/u w/ jane" -> "follow up with jane").
+    subject = u.without(begin, len(text), cuts, typed=False).strip(" ,.;")
     subject = re.sub(r"^(?:to|a|an)\s+", "", subject, flags=re.IGNORECASE).strip(" ,")
     return subject[:1].upper() + subject[1:] if subject else None
 

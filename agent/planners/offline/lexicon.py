@@ -116,10 +116,17 @@ def correct_word(word: str) -> str:
     lower = word.lower()
     if len(lower) < 4 or lower in KEYWORDS or not lower.isalpha():
         return word
-    found = process.extractOne(lower, _KEYWORD_LIST, scorer=OSA.distance, score_cutoff=_max_slips(len(lower)))
-    if found is None:
+    found = process.extract(
+        lower, _KEYWORD_LIST, scorer=OSA.distance, score_cutoff=_max_slips(len(lower)), limit=8
+    )
+    if not found:
         return word
-    target = found[0]
+    # Among equally close keywords prefer a swap of the same letters ("contarct" -> "contract",
+    # not "contact"), then the same length.
+    best = min(
+        found, key=lambda hit: (hit[1], sorted(hit[0]) != sorted(lower), len(hit[0]) != len(lower), hit[0])
+    )
+    target = best[0]
     if target[0] != lower[0] or abs(len(target) - len(lower)) > 1:
         return word
     if len(lower) == 4 and sorted(target) != sorted(lower):

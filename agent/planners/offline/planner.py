@@ -257,7 +257,9 @@ def _plan_request(u: Utterance, start: int, now: datetime) -> Plan:
     activity = _activity_type(u, start)
     if activity is not None:
         return plan_activity(u, start, activity, now)
-    updates = first in _UPDATE_VERBS or _UPDATE_PHRASES.search(rest) is not None
+    updates = first in _UPDATE_VERBS or (
+        first not in _CREATE_VERBS and _UPDATE_PHRASES.search(rest) is not None
+    )
     if updates and not (first in ("make", "put") and _creates(u, start)):
         return plan_update(u, start, now)
     if first in _CREATE_VERBS or _creates(u, start):

@@ -38,7 +38,8 @@ BREAK_WORDS: Final[frozenset[str]] = words(
     name domain priority value worth won lost open this next last she he they it her him them me my
     i we our us you your a an the new same his their its wants want needs need asked asks will would
     should could can has have had not no yes closes due until before after high low medium urgent
-    important priority minutes hours is's 's one
+    important priority minutes hours is's 's one moved moving went goes got became becomes signed
+    owns owned wants called emailed rang phoned wrote replied
     """,
     *OBJECT_NOUNS,
 )
@@ -111,16 +112,24 @@ class Utterance:
             position += 1
         return position
 
-    def typed_without(self, start: int, end: int, cuts: list[tuple[int, int]]) -> str:
-        """The user's words for ``[start, end)`` minus the ``cuts`` (dates, priorities), tidied."""
+    def without(self, start: int, end: int, cuts: list[tuple[int, int]], typed: bool = True) -> str:
+        """The words of ``[start, end)`` minus the ``cuts`` (dates, priorities), tidied.
+
+        Args:
+            start: Start of the span in the normalised text.
+            end: Its end.
+            cuts: Spans to leave out.
+            typed: The user's words as typed; False for the normalised ones (shorthand expanded).
+        """
+        take = self.typed if typed else (lambda a, b: self.text[a:b])
         pieces: list[str] = []
         cursor = start
         for cut_start, cut_end in sorted(cuts):
             if cut_end <= cursor or cut_start >= end:
                 continue
-            pieces.append(self.typed(cursor, max(cursor, cut_start)))
+            pieces.append(take(cursor, max(cursor, cut_start)))
             cursor = max(cursor, cut_end)
-        pieces.append(self.typed(cursor, end) if cursor < end else "")
+        pieces.append(take(cursor, end) if cursor < end else "")
         text = " ".join(" ".join(pieces).split())
         return re.sub(r"\s+([,.;:!?])", r"\1", text).strip(" ,;")
 

@@ -106,7 +106,7 @@ def plan_create(u: Utterance, start: int, now: datetime) -> Plan:
 def _first_name_index(u: Utterance, start: int) -> int:
     index = start + 1
     while index < len(u.tokens) and (u.tokens[index].low in _CREATE_SKIP or u.tokens[index].is_boundary):
-        if u.tokens[index].low == "for" and u.tokens[index - 1].low in OBJECT_NOUNS:
+        if u.tokens[index].low == "for" and u.tokens[index - 1].low in ("deal", "deals"):
             # "a deal for Acme": the name after "for" is the company, not the record's own name.
             return index
         index += 1
@@ -226,7 +226,7 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
 _FIELD_WORDS = words(
     """
     the a an close closing date closedate amount value stage deal owner phone number mobile email
-    title job name domain lifecycle of on for status priority due
+    title job name domain lifecycle of on for status priority due me myself
     """
 )
 

@@ -1,0 +1,623 @@
+"""The offline planner turns sales phrasing into writes: creates, updates, associations, merges, activities.
+
+Each case is a message and the plan fields it must produce (a partial dump of the plan: every key
+given is compared, lists element by element and with the same length). The clock is Monday
+2026-03-02 10:00 in New York unless a case says otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agent.plan import Plan
+from agent.planners.base import PlanningInput, RecentRecord
+from agent.planners.offline import OfflinePlanner, plan_message
+
+NEW_YORK = ZoneInfo("America/New_York")
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=NEW_YORK)
+NOW_UTC = "2026-03-02T15:00:00Z"
+
+
+def plan(message: str, **given: Any) -> Plan:
+    """Plan ``message`` at the fixed clock (overridable through ``given``)."""
+    given.setdefault("now", MONDAY)
+    given.setdefault("timezone", "America/New_York")
+    return plan_message(message, PlanningInput(**given))
+
+
+def assert_matches(actual: Any, expected: Any, path: str = "plan") -> None:
+    """Every key of ``expected`` equals ``actual``'s; lists match element by element."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key} missing in {actual!r}"
+            assert_matches(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), (
+            f"{path}: {actual!r} != {expected!r}"
+        )
+        for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
+            assert_matches(got, want, f"{path}[{index}]")
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+def company(text: str) -> dict[str, Any]:
+    return {"object_type": "companies", "text": text, "refers_back": False}
+
+
+def contact(text: str, qualifier: str | None = None) -> dict[str, Any]:
+    return {"object_type": "contacts", "text": text, "refers_back": False, "qualifier": qualifier}
+
+
+def deal(text: str) -> dict[str, Any]:
+    return {"object_type": "deals", "text": text, "refers_back": False}
+
+
+def value(prop: str, val: str, kind: str = "literal") -> dict[str, str]:
+    return {"property": prop, "value": val, "kind": kind}
+
+
+def create(
+    object_type: str, values: list[dict[str, str]], links: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {
+        "intent": "create",
+        "writes": [
+            {"op": "create", "object_type": object_type, "values": values, "associate_with": links or []}
+        ],
+    }
+
+
+def update(target: dict[str, Any], values: list[dict[str, str]]) -> dict[str, Any]:
+    return {
+        "intent": "update",
+        "writes": [
+            {"op": "update", "object_type": target["object_type"], "target": target, "values": values}
+        ],
+    }
+
+
+CREATES = [
+    (
+        "Add Jane Doe jane@acme.com as a contact at Acme",
+        create(
+            "contacts",
+            [value("firstname", "Jane"), value("lastname", "Doe"), value("email", "jane@acme.com")],
+            [company("Acme")],
+        ),
+    ),
+    (
+        "add contact jane doe, jane@acme.com",
+        create(
+            "contacts",
+            [value("firstname", "jane"), value("lastname", "doe"), value("email", "jane@acme.com")],
+        ),
+    ),
+    (
+        "new contact: Bob Smith, bob@globex.com, 415-555-0100",
+        create(
+            "contacts",
+            [
+                value("firstname", "Bob"),
+                value("lastname", "Smith"),
+                value("email", "bob@globex.com"),
+                value("phone", "415-555-0100"),
+            ],
+        ),
+    ),
+    (
+        "create a contact for Priya Patel at Initech",
+        create("contacts", [value("firstname", "Priya"), value("lastname", "Patel")], [company("Initech")]),
+    ),
+    (
+        "cretae a new contcat Maria Garcia maria@hooli.com",
+        create(
+            "contacts",
+            [value("firstname", "Maria"), value("lastname", "Garcia"), value("email", "maria@hooli.com")],
+        ),
+    ),
+    (
+        "please add Tom Lee (tom@initech.com) as a lead",
+        create(
+            "contacts",
+            [
+                value("firstname", "Tom"),
+                value("lastname", "Lee"),
+                value("email", "tom@initech.com"),
+                value("lifecyclestage", "lead"),
+            ],
+        ),
+    ),
+    (
+        "new contact Bob Smith bob@globex.com, CFO at Globex",
+        create(
+            "contacts",
+            [
+                value("firstname", "Bob"),
+                value("lastname", "Smith"),
+                value("email", "bob@globex.com"),
+                value("jobtitle", "CFO"),
+            ],
+            [company("Globex")],
+        ),
+    ),
+    (
+        "add a new company called Vandelay Industries",
+        create("companies", [value("name", "Vandelay Industries")]),
+    ),
+    (
+        "new company Initech, initech.com",
+        create("companies", [value("name", "Initech"), value("domain", "initech.com")]),
+    ),
+    (
+        "create compnay Hooli hooli.com",
+        create("companies", [value("name", "Hooli"), value("domain", "hooli.com")]),
+    ),
+    (
+        "add acct Stark Industries with domain stark.com",
+        create("companies", [value("name", "Stark Industries"), value("domain", "stark.com")]),
+    ),
+    (
+        "Create a new deal for Acme Corp called Acme expansion, 50k, closing end of next month",
+        create(
+            "deals",
+            [value("dealname", "Acme expansion"), value("amount", "50000"), value("closedate", "2026-04-30")],
+            [company("Acme Corp")],
+        ),
+    ),
+    (
+        "new deal for Globex called Globex renewal, $1.2M, close date Dec 15",
+        create(
+            "deals",
+            [
+                value("dealname", "Globex renewal"),
+                value("amount", "1200000"),
+                value("closedate", "2026-12-15"),
+            ],
+            [company("Globex")],
+        ),
+    ),
+    (
+        "create an opp for Initech worth 75,000.50 closing in two weeks",
+        create(
+            "deals",
+            [value("dealname", "Initech deal"), value("amount", "75000.5"), value("closedate", "2026-03-16")],
+            [company("Initech")],
+        ),
+    ),
+    (
+        "open a new opp for Globex, 2.5 mil, close date 12/15",
+        create(
+            "deals",
+            [value("dealname", "Globex deal"), value("amount", "2500000"), value("closedate", "2026-12-15")],
+            [company("Globex")],
+        ),
+    ),
+    (
+        "make a deal for Hooli called Hooli pilot, 20k, assign to me",
+        create(
+            "deals",
+            [
+                value("dealname", "Hooli pilot"),
+                value("amount", "20000"),
+                value("hubspot_owner_id", "me", "owner"),
+            ],
+            [company("Hooli")],
+        ),
+    ),
+    (
+        "Create a new deal for Acme Corp",
+        create("deals", [value("dealname", "Acme Corp deal")], [company("Acme Corp")]),
+    ),
+    (
+        "add a deal named Big Bet for Stark Industries in contract sent, 1.5m",
+        create(
+            "deals",
+            [
+                value("dealname", "Big Bet"),
+                value("amount", "1500000"),
+                value("dealstage", "Contract Sent", "stage"),
+            ],
+            [company("Stark Industries")],
+        ),
+    ),
+    (
+        # "Q3" inside the name is part of the name, not a close date.
+        "create a deal called Q3 Renewal for Initech worth 1,500 in appointment scheduled",
+        create(
+            "deals",
+            [
+                value("dealname", "Q3 Renewal"),
+                value("amount", "1500"),
+                value("dealstage", "Appointment Scheduled", "stage"),
+            ],
+            [company("Initech")],
+        ),
+    ),
+    (
+        "cretae a dael for acme, 50k",
+        create("deals", [value("dealname", "acme deal"), value("amount", "50000")], [company("acme")]),
+    ),
+]
+
+UPDATES = [
+    ("move Globex to contract sent", update(deal("Globex"), [value("dealstage", "Contract Sent", "stage")])),
+    (
+        "Move the Globex deal to Presentation Scheduled",
+        update(deal("Globex"), [value("dealstage", "Presentation Scheduled", "stage")]),
+    ),
+    ("mark the Acme deal closed won", update(deal("Acme"), [value("dealstage", "Closed Won", "stage")])),
+    ("mark Acme as lost", update(deal("Acme"), [value("dealstage", "Closed Lost", "stage")])),
+    (
+        "Initech is now in decision maker bought in",
+        update(deal("Initech"), [value("dealstage", "Decision Maker Bought-In", "stage")]),
+    ),
+    (
+        "globex moved to qualified to buy",
+        update(deal("globex"), [value("dealstage", "Qualified To Buy", "stage")]),
+    ),
+    (
+        "set the stage of the Hooli deal to appointment scheduled",
+        update(deal("Hooli"), [value("dealstage", "Appointment Scheduled", "stage")]),
+    ),
+    (
+        "change Globex stage to contarct sent",
+        update(deal("Globex"), [value("dealstage", "Contract Sent", "stage")]),
+    ),
+    (
+        "change the deal stage of Initech to presentation scheduled",
+        update(deal("Initech"), [value("dealstage", "Presentation Scheduled", "stage")]),
+    ),
+    ("bump Globex to 75k", update(deal("Globex"), [value("amount", "75000")])),
+    ("update the Acme opp amount to $1.2M", update(deal("Acme"), [value("amount", "1200000")])),
+    ("Pls update the Acme opp amount to $1.2M", update(deal("Acme"), [value("amount", "1200000")])),
+    ("set amount on the Initech deal to 1,500", update(deal("Initech"), [value("amount", "1500")])),
+    ("push the Acme close date to next month", update(deal("Acme"), [value("closedate", "2026-04-30")])),
+    ("Globex closes next Friday", update(deal("Globex"), [value("closedate", "2026-03-13")])),
+    ("change the close date on Hooli to EOM", update(deal("Hooli"), [value("closedate", "2026-03-31")])),
+    (
+        "set the close date on the Globex deal to Dec 15",
+        update(deal("Globex"), [value("closedate", "2026-12-15")]),
+    ),
+    ("assign the Globex deal to Sam", update(deal("Globex"), [value("hubspot_owner_id", "Sam", "owner")])),
+    (
+        "reassign Acme to Priya Patel",
+        update(deal("Acme"), [value("hubspot_owner_id", "Priya Patel", "owner")]),
+    ),
+    (
+        "make me the owner of the Initech deal",
+        update(deal("Initech"), [value("hubspot_owner_id", "me", "owner")]),
+    ),
+    ("Jane is now a customer", update(contact("Jane"), [value("lifecyclestage", "customer")])),
+    ("mark Jane as an SQL", update(contact("Jane"), [value("lifecyclestage", "salesqualifiedlead")])),
+    (
+        "change Bob's lifecycle stage to opportunity",
+        update(contact("Bob"), [value("lifecyclestage", "opportunity")]),
+    ),
+    ("update Jane's phone to 555-123-4567", update(contact("Jane"), [value("phone", "555-123-4567")])),
+    (
+        "change Jane's email to jane.doe@acme.com",
+        update(contact("Jane"), [value("email", "jane.doe@acme.com")]),
+    ),
+    ("Jane Doe's title is now VP of Sales", update(contact("Jane Doe"), [value("jobtitle", "VP of Sales")])),
+    ("update Jane's job title to CTO", update(contact("Jane"), [value("jobtitle", "CTO")])),
+    (
+        "rename the Globex deal to Globex Enterprise",
+        update(deal("Globex"), [value("dealname", "Globex Enterprise")]),
+    ),
+]
+
+LINKS = [
+    (
+        "link Dana to Initech",
+        {
+            "intent": "associate",
+            "writes": [
+                {
+                    "op": "associate",
+                    "object_type": "contacts",
+                    "target": contact("Dana"),
+                    "associate_with": [company("Initech")],
+                }
+            ],
+        },
+    ),
+    (
+        "associate the Acme deal with Jane",
+        {
+            "intent": "associate",
+            "writes": [
+                {
+                    "op": "associate",
+                    "object_type": "deals",
+                    "target": deal("Acme"),
+                    "associate_with": [contact("Jane")],
+                }
+            ],
+        },
+    ),
+    (
+        "connect Bob Smith with Globex",
+        {
+            "intent": "associate",
+            "writes": [{"target": contact("Bob Smith"), "associate_with": [company("Globex")]}],
+        },
+    ),
+    (
+        "add Dana to the Initech deal",
+        {"intent": "associate", "writes": [{"target": contact("Dana"), "associate_with": [deal("Initech")]}]},
+    ),
+    (
+        "merge Globex Corporation into Globex",
+        {
+            "intent": "merge_companies",
+            "writes": [
+                {
+                    "op": "merge",
+                    "object_type": "companies",
+                    "target": company("Globex"),
+                    "merge_from": company("Globex Corporation"),
+                }
+            ],
+        },
+    ),
+    (
+        "Globex and Globex Corp are the same company",
+        {
+            "intent": "merge_companies",
+            "writes": [{"target": company("Globex"), "merge_from": company("Globex Corp")}],
+        },
+    ),
+    (
+        "merge Initech with Initech LLC",
+        {
+            "intent": "merge_companies",
+            "writes": [{"target": company("Initech"), "merge_from": company("Initech LLC")}],
+        },
+    ),
+    (
+        "Hooli Inc is a duplicate of Hooli",
+        {
+            "intent": "merge_companies",
+            "writes": [{"target": company("Hooli"), "merge_from": company("Hooli Inc")}],
+        },
+    ),
+]
+
+
+def activity(object_type: str, links: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    return {
+        "intent": "log_activity",
+        "writes": [
+            {
+                "op": "create",
+                "object_type": object_type,
+                "activity": {"type": object_type, **fields},
+                "associate_with": links,
+            }
+        ],
+    }
+
+
+ACTIVITIES = [
+    (
+        "remind me to follow up with Jane next Friday",
+        # Next week's Friday, 09:00 local: New York is on daylight time by then (EDT, UTC-4).
+        activity(
+            "tasks",
+            [contact("Jane")],
+            subject="Follow up with Jane",
+            when="2026-03-13T13:00:00Z",
+            status="NOT_STARTED",
+            priority=None,
+        ),
+    ),
+    (
+        "create a task to send the proposal to Globex by EOD, high priority",
+        activity(
+            "tasks",
+            [{"text": "Globex"}],
+            subject="Send the proposal to Globex",
+            when="2026-03-02T22:00:00Z",
+            priority="HIGH",
+        ),
+    ),
+    (
+        "f/u w/ jane tmrw",
+        activity("tasks", [contact("jane")], subject="Follow up with jane", when="2026-03-03T14:00:00Z"),
+    ),
+    (
+        "create a todo: prep QBR deck by Thursday, low priority",
+        activity("tasks", [], subject="Prep QBR deck", when="2026-03-05T14:00:00Z", priority="LOW"),
+    ),
+    (
+        "remind me in two weeks to check in with Acme",
+        activity("tasks", [{"text": "Acme"}], subject="Check in with Acme", when="2026-03-16T13:00:00Z"),
+    ),
+    (
+        "task: review contract for Hooli EOW",
+        activity(
+            "tasks", [company("Hooli")], subject="Review contract for Hooli", when="2026-03-06T22:00:00Z"
+        ),
+    ),
+    (
+        "note on Acme: they're switching vendors in Q3",
+        activity("notes", [company("Acme")], body="they're switching vendors in Q3", when=NOW_UTC),
+    ),
+    (
+        "jot a note for Initech - budget approved for Q3",
+        activity("notes", [company("Initech")], body="budget approved for Q3", when=NOW_UTC),
+    ),
+    (
+        "can you add a note to the Globex deal saying they want a discount",
+        activity("notes", [deal("Globex")], body="they want a discount", when=NOW_UTC),
+    ),
+    (
+        # "Tuesday" is in what Jane said, not when the call happened.
+        "log a call with Jane, she wants a demo Tuesday",
+        activity(
+            "calls", [contact("Jane")], body="she wants a demo Tuesday", when=NOW_UTC, status="COMPLETED"
+        ),
+    ),
+    (
+        "called Jane, left a voicemail",
+        activity("calls", [contact("Jane")], body="left a voicemail", direction="OUTBOUND", when=NOW_UTC),
+    ),
+    (
+        "Jane called me about the renewal",
+        activity("calls", [contact("Jane")], subject="the renewal", direction="INBOUND"),
+    ),
+    (
+        "had a call with Bob Smith at Initech yesterday, he is interested",
+        activity(
+            "calls",
+            [contact("Bob Smith", "Initech"), company("Initech")],
+            body="he is interested",
+            when="2026-03-01T15:00:00Z",
+        ),
+    ),
+    (
+        "log call w/ jane@acme.com 15 min, talked about onboarding",
+        activity(
+            "calls",
+            [contact("jane@acme.com")],
+            body="talked about onboarding",
+            when=NOW_UTC,
+            end="2026-03-02T15:15:00Z",
+        ),
+    ),
+    (
+        "book a meeting with Hank tomorrow 3pm for 30 min about pricing",
+        activity(
+            "meetings",
+            [contact("Hank")],
+            subject="pricing",
+            when="2026-03-03T20:00:00Z",
+            end="2026-03-03T20:30:00Z",
+            status="SCHEDULED",
+        ),
+    ),
+    (
+        "schedule a demo with jane@acme.com next tuesday at 2pm for an hour",
+        activity(
+            "meetings",
+            [contact("jane@acme.com")],
+            subject="Demo",
+            when="2026-03-10T18:00:00Z",
+            end="2026-03-10T19:00:00Z",
+        ),
+    ),
+    (
+        "set up a meeting with Priya at Globex on Dec 15 at 10:30",
+        activity(
+            "meetings", [contact("Priya", "Globex"), company("Globex")], when="2026-12-15T15:30:00Z", end=None
+        ),
+    ),
+    (
+        "log a mtg w/ Hank, discussed pricing",
+        activity("meetings", [contact("Hank")], body="discussed pricing", when=NOW_UTC, status="COMPLETED"),
+    ),
+    (
+        "log an email to Jane: sent the contract",
+        activity("emails", [contact("Jane")], body="sent the contract", direction="EMAIL", status="SENT"),
+    ),
+    (
+        "record an email from Bob: he accepted the quote",
+        activity("emails", [contact("Bob")], body="he accepted the quote", direction="INCOMING_EMAIL"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), CREATES, ids=[case[0] for case in CREATES])
+def test_creates_records_from_varied_phrasing(message: str, expected: dict[str, Any]) -> None:
+    assert_matches(plan(message).model_dump(), expected)
+
+
+@pytest.mark.parametrize(("message", "expected"), UPDATES, ids=[case[0] for case in UPDATES])
+def test_updates_fields_from_varied_phrasing(message: str, expected: dict[str, Any]) -> None:
+    assert_matches(plan(message).model_dump(), expected)
+
+
+@pytest.mark.parametrize(("message", "expected"), LINKS, ids=[case[0] for case in LINKS])
+def test_associates_and_merges_keeping_the_company_merged_into(
+    message: str, expected: dict[str, Any]
+) -> None:
+    assert_matches(plan(message).model_dump(), expected)
+
+
+@pytest.mark.parametrize(("message", "expected"), ACTIVITIES, ids=[case[0] for case in ACTIVITIES])
+def test_logs_activities_with_header_dates_and_body_words(message: str, expected: dict[str, Any]) -> None:
+    assert_matches(plan(message).model_dump(), expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "recent", "expected_type"),
+    [
+        ("give it to me", [RecentRecord(object_type="deals", id="9", label="Acme expansion")], "deals"),
+        ("give it to me", [RecentRecord(object_type="companies", id="3", label="Acme Corp")], "companies"),
+        ("assign her to Sam", [], "contacts"),
+        (
+            "move that deal to closed won",
+            [RecentRecord(object_type="contacts", id="1", label="Jane Doe")],
+            "deals",
+        ),
+    ],
+)
+def test_pronouns_refer_back_with_the_type_of_the_last_record(
+    message: str, recent: list[RecentRecord], expected_type: str
+) -> None:
+    result = plan(message, recent=recent)
+    assert result.intent == "update"
+    target = result.writes[0].target
+    assert target is not None
+    assert (target.refers_back, target.object_type) == (True, expected_type)
+
+
+def test_the_same_company_refers_back_in_an_association() -> None:
+    result = plan("link Dana to the same company")
+    assert result.intent == "associate"
+    assert_matches(
+        result.model_dump()["writes"][0]["associate_with"],
+        [{"object_type": "companies", "refers_back": True, "text": ""}],
+    )
+
+
+def test_stage_labels_of_the_portal_are_preferred_to_the_defaults() -> None:
+    result = plan("move Globex to legal review", stage_labels=["Discovery", "Legal Review", "Won"])
+    assert_matches(result.model_dump(), update(deal("Globex"), [value("dealstage", "Legal Review", "stage")]))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Move Globex To Contract Sent",
+        "MOVE GLOBEX TO CONTRACT SENT",
+        "move globex to contract sent!!",
+        "  move   Globex to contract sent. ",
+    ],
+)
+def test_casing_spacing_and_punctuation_do_not_change_the_plan(message: str) -> None:
+    result = plan(message)
+    assert result.intent == "update"
+    assert result.writes[0].values == plan("move Globex to contract sent").writes[0].values
+    assert result.writes[0].target is not None
+    assert result.writes[0].target.text.lower() == "globex"
+
+
+async def test_the_planner_class_is_the_offline_planner_and_plans_the_same() -> None:
+    planner = OfflinePlanner()
+    given = PlanningInput(now=MONDAY, timezone="America/New_York")
+    assert planner.name == "offline"
+    assert await planner.plan("bump Globex to 75k", given) == plan_message("bump Globex to 75k", given)
+
+
+def test_planning_is_deterministic() -> None:
+    messages = [case[0] for case in CREATES + UPDATES + LINKS + ACTIVITIES]
+    first = [plan(message).model_dump_json() for message in messages]
+    second = [plan(message).model_dump_json() for message in messages]
+    assert first == second
