@@ -424,3 +424,5 @@ def test_owners_page_holds_100_by_default(portal: Portal) -> None:
 
     assert len(page.results) == 100
     assert page.paging is not None and page.paging.next.after
+    # The SDK's own pager follows paging.next.after to the end.
+    assert len(portal.sdk().crm.owners.get_all()) == 101
