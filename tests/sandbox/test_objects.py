@@ -389,3 +389,30 @@ async def test_contact_merge_keeps_one_primary_email_and_frees_none(client: http
     assert [r["id"] for r in found.json()["results"]] == [merged["id"]]
     again = await client.post("/crm/v3/objects/contacts", json={"properties": {"email": "a@x.io"}})
     assert again.status_code == 409
+
+
+async def test_properties_with_history_lists_values_newest_first(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    cid = (
+        await client.post(
+            "/crm/v3/objects/contacts", json={"properties": {"email": "h@x.io", "jobtitle": "CTO"}}
+        )
+    ).json()["id"]
+    clock.advance(minutes=1)
+    await client.patch(f"/crm/v3/objects/contacts/{cid}", json={"properties": {"jobtitle": "CEO"}})
+    r = await client.get(
+        f"/crm/v3/objects/contacts/{cid}",
+        params=[
+            ("propertiesWithHistory", "jobtitle"),
+            ("propertiesWithHistory", "city"),
+            ("propertiesWithHistory", "nope"),
+        ],
+    )
+    history = r.json()["propertiesWithHistory"]
+    assert history["jobtitle"] == [
+        {"value": "CEO", "timestamp": "2026-03-02T10:01:00.000Z", "sourceType": "INTEGRATION"},
+        {"value": "CTO", "timestamp": "2026-03-02T10:00:00.000Z", "sourceType": "INTEGRATION"},
+    ]
+    assert history["city"] == []
+    assert "nope" not in history

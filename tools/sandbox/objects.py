@@ -66,6 +66,29 @@ def _associations_json(ctx: Ctx, rec: Record, to_types: list[str]) -> JSON:
     return out
 
 
+def _history_json(portal: Portal, rec: Record, names: list[str]) -> JSON:
+    """``propertiesWithHistory``: each existing requested property's values, newest first."""
+    defs = portal.property_defs(rec.object_type)
+    return {
+        name: [{"value": v, "timestamp": ts, "sourceType": src} for v, ts, src in rec.history.get(name, [])]
+        for name in names
+        if name in defs
+    }
+
+
+def _decorate(ctx: Ctx, rec: Record, body: JSON) -> JSON:
+    """Add ``propertiesWithHistory`` and ``associations`` when the query asks for them."""
+    with_history = ctx.list_param("propertiesWithHistory")
+    if with_history:
+        body["propertiesWithHistory"] = _history_json(ctx.sandbox.portal, rec, with_history)
+    to_types = ctx.list_param("associations")
+    if to_types:
+        assoc = _associations_json(ctx, rec, to_types)
+        if assoc:
+            body["associations"] = assoc
+    return body
+
+
 def _find_record(ctx: Ctx, object_type: str, object_id: str) -> Record:
     portal = ctx.sandbox.portal
     id_property = ctx.query.get("idProperty")
@@ -94,12 +117,7 @@ def get_object(ctx: Ctx, object_type: str, object_id: str) -> Reply:
     body = record_json(
         ctx.sandbox.portal, rec, record_properties(ctx.sandbox.portal, rec, ctx.list_param("properties"))
     )
-    to_types = ctx.list_param("associations")
-    if to_types:
-        assoc = _associations_json(ctx, rec, to_types)
-        if assoc:
-            body["associations"] = assoc
-    return Reply(200, body)
+    return Reply(200, _decorate(ctx, rec, body))
 
 
 def list_objects(ctx: Ctx, object_type: str) -> Reply:
@@ -121,15 +139,9 @@ def list_objects(ctx: Ctx, object_type: str) -> Reply:
         start = idx
     page = records[start : start + limit]
     props = ctx.list_param("properties")
-    to_types = ctx.list_param("associations")
-    results = []
-    for rec in page:
-        item = record_json(portal, rec, record_properties(portal, rec, props))
-        if to_types:
-            assoc = _associations_json(ctx, rec, to_types)
-            if assoc:
-                item["associations"] = assoc
-        results.append(item)
+    results = [
+        _decorate(ctx, rec, record_json(portal, rec, record_properties(portal, rec, props))) for rec in page
+    ]
     body: JSON = {"results": results}
     if start + limit < len(records):
         nxt = records[start + limit].id
@@ -273,6 +285,8 @@ def create_record(
     for to_type, to_id, type_id in associations or []:
         add_association(portal, object_type, rec.id, to_type, to_id, type_id)
     _stamp_new(ctx, rec)
+    for name, value in values.items():
+        rec.record_change(name, value, now)
     if object_type == "contacts":
         sync_contact_company(portal, rec)
     return rec
@@ -321,6 +335,13 @@ def update_object(ctx: Ctx, object_type: str, object_id: str) -> Reply:
             raise errors.conflict(f"Contact already exists. Existing ID: {dup.id}")
     if t == "contacts" and ("email" in values or "email" in clear):
         portal.index_email(rec.id, rec.properties.get("email"), values.get("email"))
+    when = ctx.sandbox.now()
+    for name, value in values.items():
+        if rec.properties.get(name) != value:
+            rec.record_change(name, value, when)
+    for name in clear:
+        if name in rec.properties:
+            rec.record_change(name, "", when)
     rec.properties.update(values)
     for name in clear:
         rec.properties.pop(name, None)
@@ -401,6 +422,11 @@ def merge_objects(ctx: Ctx, object_type: str) -> Reply:
     if t == "contacts":
         props["lastmodifieddate"] = iso(now)
     survivor.properties = props
+    for old in (secondary, primary):
+        for name, entries in old.history.items():
+            survivor.history.setdefault(name, []).extend(entries)
+    for entries in survivor.history.values():
+        entries.sort(key=lambda e: e[1], reverse=True)
     portal.records[t][survivor.id] = survivor
     if t == "contacts":
         for old in (primary, secondary):

@@ -39,6 +39,8 @@ class Record:
     archived: bool = False
     archived_at: datetime | None = None
     merged_into: str | None = None
+    # Value history per property, newest first: [value, ISO timestamp, sourceType].
+    history: dict[str, list[list[str]]] = field(default_factory=dict, repr=False)
     # Typed values for search (numbers and epoch ms), rebuilt lazily after each write.
     typed: dict[str, float | None] = field(default_factory=dict, repr=False, compare=False)
 
@@ -55,7 +57,13 @@ class Record:
             out["archivedAt"] = iso(self.archived_at)
         if self.merged_into is not None:
             out["mergedInto"] = self.merged_into
+        if self.history:
+            out["history"] = self.history
         return out
+
+    def record_change(self, name: str, value: str, when: datetime, source: str = "INTEGRATION") -> None:
+        """Add a value to a property's history (what ``propertiesWithHistory`` returns)."""
+        self.history.setdefault(name, []).insert(0, [value, iso(when), source])
 
     @classmethod
     def from_json(cls, object_type: str, data: JSON) -> Record:
@@ -69,6 +77,7 @@ class Record:
             archived=bool(data.get("archived", False)),
             archived_at=_dt(data["archivedAt"]) if data.get("archivedAt") else None,
             merged_into=data.get("mergedInto"),
+            history={k: [list(e) for e in v] for k, v in data.get("history", {}).items()},
         )
 
 
