@@ -251,6 +251,9 @@ def _plan_request(u: Utterance, start: int, now: datetime) -> Plan:
             return plan_question(u, start, summary)
     second = u.tokens[start + 1].low if start + 1 < len(u.tokens) else ""
     opens_record = first == "open" and second in ("a", "an", "new", "up")
+    if first == "new" and second in OBJECT_NOUNS and second.endswith("s"):
+        # "new contacts this week" asks for records created lately.
+        return plan_question(u, start, summary)
     if (first in _LISTING_OPENERS and not opens_record) or (first in OBJECT_NOUNS and first.endswith("s")):
         # "my deals closing this month", "open deals with no close date", "contacts at Acme".
         return plan_question(u, start, summary)

@@ -13,7 +13,7 @@ from typing import Final
 from agent.plan import Condition, Mention, Operator, Plan, Question, QuestionKind
 from agent.planners.offline.lexicon import COMPANY_SUFFIXES, OBJECT_NOUNS, words
 from agent.planners.offline.slots import find_stage
-from agent.planners.offline.text import Utterance
+from agent.planners.offline.text import BREAK_WORDS, Utterance
 from tools.hubspot.types import ObjectType
 
 _DATE_PROPERTY: Final[dict[ObjectType, str]] = {
@@ -63,6 +63,8 @@ def _object_type(u: Utterance, start: int) -> ObjectType | None:
             return OBJECT_NOUNS[token.low]
     if u.has("pipeline", "won", "lost", "closing", "win rate"):
         return "deals"
+    if u.has("on my plate", "agenda", "to do list", "task list", "my day"):
+        return "tasks"
     return None
 
 
@@ -130,6 +132,11 @@ def _missing_conditions(u: Utterance) -> list[Condition]:
     return conditions
 
 
+_NOT_NAMES: Final[frozenset[str]] = BREAK_WORDS | words(
+    "what whats what's who whos who's how where which show tell list find get pull give is are"
+)
+
+
 def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None:
     """The record a question is about: "Jane's deals", "contacts at Initech", "does Globex have"."""
     tokens = u.tokens
@@ -146,7 +153,15 @@ def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None
             "how",
             "here",
         ):
-            mention, _ = u.mention_at(index, "contacts" if asked != "contacts" else "companies")
+            # "jane doe's phone": the name may start a few words before the possessive.
+            first = index
+            while (
+                first > start
+                and not tokens[first - 1].is_boundary
+                and tokens[first - 1].low not in _NOT_NAMES
+            ):
+                first -= 1
+            mention, _ = u.mention_at(first, "contacts" if asked != "contacts" else "companies")
             if mention is not None:
                 return mention
         if low in (
@@ -180,6 +195,10 @@ def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None
                 "emails",
             ):
                 default = "companies"
+            if low == "about":
+                # A lone word ("Initech") is more often a company, two ("Jane Doe") a person.
+                two_words = index + 2 < len(tokens) and not tokens[index + 2].is_boundary
+                default = "contacts" if two_words else "companies"
             mention, _ = u.mention_at(index + 1, default)
             if mention is not None and (
                 mention.refers_back
@@ -354,14 +373,16 @@ def _opener_mention(u: Utterance, start: int, asked: ObjectType | None) -> Menti
         index += 1
     if index == start or index >= len(u.tokens) or u.tokens[index].low in ("my", "our", "all", "open"):
         return None
-    mention, _ = u.mention_at(index, asked or "contacts")
+    # A lone word ("Initech") is more often a company, two ("Jane Doe") a person.
+    two_words = index + 1 < len(u.tokens) and not u.tokens[index + 1].is_boundary
+    mention, _ = u.mention_at(index, asked or ("contacts" if two_words else "companies"))
     if mention is None or (not mention.refers_back and not mention.text):
         return None
     return mention
 
 
 def _deal_status(u: Utterance) -> str | None:
-    if u.has("won", "closed won", "wins"):
+    if u.has("won", "closed won", "wins", "win"):
         return "won"
     if u.has("lost", "closed lost"):
         return "lost"
