@@ -167,7 +167,7 @@ def pick(ranked: Sequence[Ranked]) -> tuple[CrmObject | None, list[Ranked]]:
 
 
 _ORDINALS: Final = {
-    "first": 0, "1st": 0, "one": 0, "second": 1, "2nd": 1, "two": 1, "third": 2, "3rd": 2, "three": 2,
+    "first": 0, "1st": 0, "second": 1, "2nd": 1, "two": 1, "third": 2, "3rd": 2, "three": 2,
     "fourth": 3, "4th": 3, "four": 3, "fifth": 4, "5th": 4, "five": 4, "last": -1,
 }  # fmt: skip
 
@@ -188,21 +188,29 @@ def match_choice(choice: str, candidates: Sequence[dict[str, str]]) -> dict[str,
     for c in candidates:
         if c["id"] == text:
             return c
+    # Drop filler ("the one at ...") so the distinguishing words are compared with the details.
+    words = " ".join(w for w in re.findall(r"[\w@.-]+", text) if w not in _FILLER) or text
     scored = [
         (
             max(
-                fuzz.WRatio(text, c["label"], processor=utils.default_process),
-                fuzz.partial_ratio(text, c.get("details", "").lower()),
+                fuzz.WRatio(words, c["label"], processor=utils.default_process),
+                fuzz.partial_ratio(words, c.get("details", "").lower()),
             ),
             i,
         )
         for i, c in enumerate(candidates)
     ]
-    scored.sort(reverse=True)
+    scored.sort(key=lambda s: s[0], reverse=True)
     best, index = scored[0]
     if best < 75 or (len(scored) > 1 and scored[1][0] == best):
         return None
     return candidates[index]
+
+
+_FILLER: Final = frozenset(
+    {"the", "one", "at", "from", "with", "of", "in", "who", "is", "works", "that", "i", "mean", "please",
+     "person", "contact", "company", "deal", "guy", "a", "an", "on", "for", "it's", "its"}
+)  # fmt: skip
 
 
 class PipelineCache:

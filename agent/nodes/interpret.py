@@ -156,8 +156,11 @@ def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
     if picked is not None:
         entry["status"] = "resolved"
         entry["record"] = {
-            "object_type": picked["object_type"], "id": picked["id"], "label": picked["label"], "properties": {},
-        }  # fmt: skip
+            "object_type": picked["object_type"],
+            "id": picked["id"],
+            "label": picked["label"],
+            "properties": dict(entry.get("found", {}).get(picked["id"], {})),
+        }
         mentions[key] = entry
         return {"mentions": mentions, "clarify": None, "reply": {"next": "resolve"}}
     emit(

@@ -184,7 +184,7 @@ async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[
         if pipeline_value is not None:
             _, pipeline_id, _ = await values.one(pipeline_value, None)
         elif target is not None and w.object_type == "deals":
-            pipeline_id = target["properties"].get("pipeline") or None
+            pipeline_id = target.get("properties", {}).get("pipeline") or None
         props: dict[str, str] = {}
         display: dict[str, str] = {}
         for v in given:

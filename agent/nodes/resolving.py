@@ -100,7 +100,19 @@ async def _resolve_one(
     if mention.refers_back:
         found = _from_recent(state, mention)
         if found is not None:
-            return {**entry, "status": "resolved", "record": found}
+            record = as_record(found["object_type"], found["id"], found["label"])
+            if extra:
+                # An update shows old → new: read the current values of what changes.
+                current = await deps.client.get_object(
+                    conn_of(ctx),
+                    found["object_type"],
+                    found["id"],
+                    properties=sorted(
+                        {*extra, "pipeline"} if found["object_type"] == "deals" else set(extra)
+                    ),
+                )
+                record["properties"] = dict(current.properties)
+            return {**entry, "status": "resolved", "record": record}
         if not mention.text:
             return {**entry, "status": "unknown"}
     types: list[ObjectType] = [mention.object_type]
@@ -118,18 +130,16 @@ async def _resolve_one(
                 object_type, record.id, ranking.record_label(object_type, record), record.properties
             )
             return {**entry, "status": "resolved", "record": rec}
-        if good:
+        offered = (
+            good[:5] if good else (ranked if object_type == mention.object_type and len(ranked) <= 5 else [])
+        )
+        if offered:
+            # Several good candidates (or, when none is close by name, the few the search found).
             return {
                 **entry,
                 "status": "ambiguous",
-                "candidates": [_candidate(object_type, r.record) for r in good[:5]],
-            }
-        if ranked and object_type == mention.object_type and len(ranked) <= 5:
-            # Nothing close enough by name; offer what the search found, nearest first.
-            return {
-                **entry,
-                "status": "ambiguous",
-                "candidates": [_candidate(object_type, r.record) for r in ranked],
+                "candidates": [_candidate(object_type, r.record) for r in offered],
+                "found": {r.record.id: dict(r.record.properties) for r in offered},
             }
     return entry
 
