@@ -32,20 +32,77 @@ class ToolsFormat(StrEnum):
     markdown = "markdown"
 
 
+class HubSpotMode(StrEnum):
+    paragon = "paragon"
+    direct = "direct"
+    sandbox = "sandbox"
+
+
+class PlannerChoice(StrEnum):
+    offline = "offline"
+    openai = "openai"
+
+
+def _check_email(value: str | None) -> str | None:
+    if value is not None and (
+        "@" not in value or value.startswith("@") or value.endswith("@") or " " in value
+    ):
+        raise typer.BadParameter(f"{value!r} is not an email address")
+    return value
+
+
+def _check_thread(value: str | None) -> str | None:
+    from agent.chat import THREAD_ID
+
+    if value is not None and not THREAD_ID.fullmatch(value):
+        raise typer.BadParameter("a thread id is 1-128 letters, digits, '.', '_', ':' or '-'")
+    return value
+
+
 @app.command()
-def chat() -> None:
-    """Chat with the agent (against the built-in sandbox portal by default)."""
-    err_console.print(
-        "[yellow]alysio-agent chat is not built yet[/yellow]: the agent graph is the next issue. "
-        "Meanwhile `alysio-agent sandbox` serves the local HubSpot portal and "
-        "`alysio-agent tools` lists what the agent will be able to do."
+def chat(
+    hubspot: Annotated[
+        HubSpotMode | None,
+        typer.Option("--hubspot", help="paragon, direct or sandbox (default: ALYSIO_HUBSPOT_MODE)"),
+    ] = None,
+    planner: Annotated[
+        PlannerChoice | None,
+        typer.Option("--planner", help="offline or openai (default: openai when a key is set)"),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="EMAIL", help="Act as this user", callback=_check_email)
+    ] = None,
+    thread: Annotated[
+        str | None,
+        typer.Option(
+            "--thread",
+            metavar="ID",
+            help="Continue this conversation (default: a new one)",
+            callback=_check_thread,
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="With piped input: one JSON object per event and line")
+    ] = False,
+) -> None:
+    """Chat with the agent (the built-in sandbox portal and the offline planner by default)."""
+    from agent.chat import ChatOptions, run_chat
+
+    options = ChatOptions(
+        hubspot=hubspot.value if hubspot else None,
+        planner=planner.value if planner else None,
+        user=user,
+        thread=thread,
+        json=json_output,
     )
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=run_chat(options))
 
 
 @app.command()
 def tools(
-    format: Annotated[ToolsFormat, typer.Option("--format", "-f", help="table, json or markdown")] = ToolsFormat.table,
+    format: Annotated[
+        ToolsFormat, typer.Option("--format", "-f", help="table, json or markdown")
+    ] = ToolsFormat.table,
 ) -> None:
     """List the HubSpot tools the agent can use, with their scopes and endpoints."""
     from tools.registry import render_tools
@@ -58,8 +115,12 @@ def sandbox(
     host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8765,
     fixture: Annotated[str, typer.Option(help="demo, empty, or a YAML file holding a portal block")] = "demo",
-    token: Annotated[str | None, typer.Option(help="Make this token valid with every scope the integration lists")] = None,
-    state: Annotated[Path | None, typer.Option(help="Keep the portal in this SQLite file across restarts")] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Make this token valid with every scope the integration lists")
+    ] = None,
+    state: Annotated[
+        Path | None, typer.Option(help="Keep the portal in this SQLite file across restarts")
+    ] = None,
 ) -> None:
     """Serve the local HubSpot + Paragon sandbox over HTTP."""
     from tools.sandbox.server import serve

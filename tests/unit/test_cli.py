@@ -12,9 +12,3 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("chat", "tools", "sandbox"):
         assert command in result.output
-
-
-def test_chat_says_plainly_it_is_not_built_yet() -> None:
-    result = runner.invoke(app, ["chat"])
-    assert result.exit_code == 2
-    assert "not built yet" in result.output
