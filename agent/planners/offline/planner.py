@@ -56,7 +56,7 @@ _REFUSALS: Final[tuple[tuple[Refusal, re.Pattern[str]], ...]] = (
             r"^(?:please\s+|can you\s+|could you\s+)?(?:send|email|e-mail|text|sms|message)\b(?!.*\blog\b)|"
             r"\bsend\s+(?:an?\s+|the\s+)?(?:email|e-mail|message|mail|text|sms)\b(?!.*\blog\b)|"
             r"\b(?:export|download|csv|excel|spreadsheet|workflows?|sequences?|enroll|campaigns?|import|webhooks?|zap|"
-            r"dashboards?|landing page|slack message|whatsapp)\b|\bcreate\s+(?:a\s+|an\s+|new\s+)?(?:report|pipeline|property|field|user|team|owner|list|view|form)\b",
+            r"dashboards?|landing page|slack message|whatsapp)\b|\b(?:create|add|build|set up)\s+(?:(?:a|an|new|another)\s+)*(?:report|pipeline|property|field|user|team|owner|list|view|form)\b",
             re.I,
         ),
     ),

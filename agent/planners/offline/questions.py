@@ -12,7 +12,7 @@ from typing import Final
 
 from agent.plan import Condition, Mention, Operator, Plan, Question, QuestionKind
 from agent.planners.offline.lexicon import COMPANY_SUFFIXES, OBJECT_NOUNS, words
-from agent.planners.offline.slots import find_stage
+from agent.planners.offline.slots import content_words, find_stage
 from agent.planners.offline.text import BREAK_WORDS, Utterance
 from tools.hubspot.types import ObjectType
 
@@ -341,7 +341,7 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
             wants_summary=summary,
         )
     if asked is None:
-        return Plan(intent="unsupported", not_understood=[u.raw])
+        return Plan(intent="unsupported", not_understood=content_words(u) or [u.raw])
     question = Question(
         kind=asked_kind, object_type=asked, about=about if about and about.object_type != asked else None
     )

@@ -157,9 +157,8 @@ def find_lifecycle(u: Utterance) -> str | None:
     """HubSpot's lifecycle stage value the message sets ("Jane is now a customer" -> ``customer``)."""
     words = "|".join(sorted((re.escape(word) for word in LIFECYCLE_STAGES), key=len, reverse=True))
     m = re.search(
-        r"\b(?:is now|now|is|as|to|into|becomes?|became|converted to|lifecycle(?: stage)?(?: to| is)?)\s+(?:an?\s+|the\s+)?("
-        + words
-        + r")\b",
+        r"(?:'s\s+now|'s|\b(?:is now|now|is|as|to|into|becomes?|became|converted to|lifecycle(?: stage)?(?: to| is)?))"
+        r"\s+(?:an?\s+|the\s+)?(" + words + r")\b",
         u.text,
         flags=re.IGNORECASE,
     )
