@@ -107,7 +107,12 @@ class Harness:
         ]
 
     def records(self, object_type: str) -> dict[str, dict[str, Any]]:
-        return {r["id"]: r for r in self.portal.sandbox.state()["records"][object_type]}
+        """Live records of a type (not archived, not merged away), by id."""
+        return {
+            r["id"]: r
+            for r in self.portal.sandbox.state()["records"][object_type]
+            if not r.get("archived") and not r.get("mergedInto")
+        }
 
     def linked(self, from_type: str, from_id: str, to_type: str) -> set[str]:
         """Ids of ``to_type`` records associated with a record (either direction)."""
