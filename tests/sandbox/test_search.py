@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -293,3 +294,19 @@ async def test_updated_records_are_found_by_their_new_values(
 ) -> None:
     await client.patch(f"/crm/v3/objects/deals/{refs['d3']}", json={"properties": {"amount": "10"}})
     assert await _ids(client, "deals", _f("amount", "LT", "100")) == {refs["d3"]}
+
+
+async def test_optional_search_lag_hides_just_created_records(
+    client: httpx.AsyncClient,
+    sandbox: Sandbox,
+    clock: FakeClock,
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
+    async with make_client() as admin:
+        assert (await admin.post("/_sandbox/search-lag", json={"seconds": 2})).json() == {"seconds": 2.0}
+    await client.post("/crm/v3/objects/companies", json={"properties": {"name": "Fresh Co"}})
+    by_name = {"filterGroups": [{"filters": [_f("name", "EQ", "fresh co")]}]}
+    assert (await _search(client, "companies", by_name)).json()["total"] == 0
+    assert (await _search(client, "companies", {"query": "fresh"})).json()["total"] == 0
+    clock.advance(seconds=2)
+    assert (await _search(client, "companies", by_name)).json()["total"] == 1

@@ -144,6 +144,12 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, query: QueryParams, raw:
                 "searchPerSecond": c.search_per_second,
             },
         )
+    if key == ("POST", "/_sandbox/search-lag"):
+        seconds = body.get("seconds") if isinstance(body, dict) else None
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+            raise errors.bad_request('the body must be {"seconds": <non-negative number>}')
+        sandbox.search_lag_seconds = float(seconds)
+        return Reply(200, {"seconds": sandbox.search_lag_seconds})
     if key == ("GET", "/_sandbox/paragon"):
         return Reply(
             200,

@@ -99,6 +99,8 @@ class Sandbox:
         config = rate_limits if isinstance(rate_limits, RateLimits) else RateLimits(enabled=bool(rate_limits))
         self.limiter = RateLimiter(config, self.now)
         self.faults = FaultPlan()
+        # Search misses records created within this many seconds, as HubSpot's index lags (0 = off).
+        self.search_lag_seconds = 0.0
         self.portal = Portal.empty()
         self.credentials = Credentials()
         self.requests: list[dict[str, Any]] = []

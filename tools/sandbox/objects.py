@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tools.sandbox import catalog, errors, search
@@ -360,7 +361,9 @@ def search_objects(ctx: Ctx, object_type: str) -> Reply:
     ctx.require("read", t)
     portal = ctx.sandbox.portal
     req = search.parse(portal, t, ctx.json())
-    total, page = search.run(portal, t, req)
+    lag = ctx.sandbox.search_lag_seconds
+    cutoff = ctx.sandbox.now() - timedelta(seconds=lag) if lag > 0 else None
+    total, page = search.run(portal, t, req, created_before=cutoff)
     results = [record_json(portal, r, record_properties(portal, r, req.properties)) for r in page]
     body: JSON = {"total": total, "results": results}
     end = req.offset + len(page)

@@ -11,6 +11,7 @@ import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tools.sandbox import catalog, errors
@@ -439,14 +440,26 @@ def _parse_sorts(raw: Any) -> tuple[str | None, bool]:
     raise errors.bad_request("sorts[0] must be a property name or {propertyName, direction}")
 
 
-def run(portal: Portal, object_type: str, req: SearchRequest) -> tuple[int, list[Record]]:
-    """Evaluate a search: ``(total matches, the page of records)``."""
+def run(
+    portal: Portal, object_type: str, req: SearchRequest, *, created_before: datetime | None = None
+) -> tuple[int, list[Record]]:
+    """Evaluate a search: ``(total matches, the page of records)``.
+
+    Args:
+        portal: The portal.
+        object_type: Plural object type.
+        req: The parsed request.
+        created_before: When set, only records created at or before it are indexed yet (HubSpot's
+            search lags writes by "a few moments").
+    """
     cols = columns(portal, object_type)
     matched: set[int] | frozenset[int] = cols.everything
+    if created_before is not None:
+        matched = {i for i, r in enumerate(cols.records) if r.created_at <= created_before}
     if req.groups:
-        matched = set()
+        base, matched = matched, set()
         for group in req.groups:
-            hits: Candidates = cols.everything
+            hits: Candidates = base
             for pred in group:
                 hits = pred(cols, hits)  # later filters only look at what earlier ones kept
                 if not hits:
