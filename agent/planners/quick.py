@@ -13,7 +13,6 @@ from typing import Final, Literal
 
 from agent.plan import Answer
 from agent.planners.base import PendingKind
-from agent.planners.offline.lexicon import words
 
 _Reading = Literal["yes", "no", "cancel"]
 
@@ -125,11 +124,9 @@ _PHRASES: Final[dict[_Reading, tuple[str, ...]]] = {
         "🛑",
     ),
 }
-_FILLER: Final[frozenset[str]] = words(
-    """
-    please pls thanks thank you thx ty it that this now then just oh well hmm actually sir mate man
-    pal on second thought
-    """
+_FILLER: Final[frozenset[str]] = frozenset(
+    {"please", "pls", "thanks", "thank", "you", "thx", "ty", "it", "that", "this", "now", "then", "just"}
+    | {"oh", "well", "hmm", "actually", "sir", "mate", "man", "pal"}
 )
 _APOSTROPHES: Final[re.Pattern[str]] = re.compile(r"[\u2019\u2018`]")
 _PUNCTUATION: Final[re.Pattern[str]] = re.compile(r"[.,!?;:()\"\-]+")
