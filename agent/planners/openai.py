@@ -24,6 +24,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
 
+# ``quick`` takes its vocabulary from the offline package, whose planner imports ``quick``:
+# loading the package first resolves that cycle in the order that works.
+import agent.planners.offline  # noqa: F401
 from agent.plan import Answer, Plan
 from agent.planners.base import PendingKind, PlanningInput
 from agent.planners.quick import quick_answer as shared_quick_answer

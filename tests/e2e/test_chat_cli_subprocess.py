@@ -11,20 +11,26 @@ from typing import Any
 
 import pytest
 
+from agent.plan import Mention, Plan, Value, Write
+from tests.fakes import Exchange, FakeOpenAIServer, ModelResponse, ModelScript
+
 SCRIPT = Path(sys.executable).with_name("alysio-agent")
 
 
-def chat(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+def chat(
+    tmp_path: Path, stdin: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``alysio-agent chat ARGS`` with ``stdin`` piped, with no settings but a private data directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALYSIO_")}
-    env["ALYSIO_DATA_DIR"] = str(tmp_path / "data")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ALYSIO_")}
+    environ["ALYSIO_DATA_DIR"] = str(tmp_path / "data")
+    environ.update(env or {})
     return subprocess.run(
         [str(SCRIPT), "chat", *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=tmp_path,  # no .env file here
-        env=env,
+        env=environ,
         timeout=120,
         check=False,
     )
@@ -88,3 +94,43 @@ def test_missing_model_key_is_named_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "ALYSIO_OPENAI_API_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_model_planner_costs_one_call_for_the_request_and_none_for_yes(tmp_path: Path) -> None:
+    plan = Plan(
+        intent="create",
+        writes=[
+            Write(
+                op="create",
+                object_type="deals",
+                values=[
+                    Value(property="dealname", value="Acme Corp expansion"),
+                    Value(property="amount", value="50000"),
+                ],
+                associate_with=[Mention(object_type="companies", text="Acme Corp")],
+            )
+        ],
+    )
+    script = ModelScript([Exchange(ModelResponse.structured(plan))])
+
+    with FakeOpenAIServer(script) as server:
+        result = chat(
+            tmp_path,
+            "Create a deal for Acme Corp called Acme Corp expansion, 50k\nyes\n",
+            "--json",
+            "--planner",
+            "openai",
+            env={"ALYSIO_OPENAI_API_KEY": "sk-test", "ALYSIO_OPENAI_BASE_URL": server.base_url},
+        )
+
+    assert result.returncode == 0, result.stderr
+    confirm, done = events(result)
+    assert confirm["type"] == "confirm"
+    assert done["writes"][0]["properties"]["dealname"] == "Acme Corp expansion"
+    assert done["writes"][0]["properties"]["amount"] == "50000"
+    assert "model planner (gpt-4.1-mini)" in result.stderr
+    script.assert_done()  # exactly one model call: "yes" never reached the model
+    assert server.bodies[0]["messages"][-1] == {
+        "role": "user",
+        "content": "Create a deal for Acme Corp called Acme Corp expansion, 50k",
+    }
