@@ -51,6 +51,7 @@ _PROXY = re.compile(r"^/projects/(?P<project>[^/]+)/sdk/proxy/hubspot(?P<rest>/.
 _ME = re.compile(r"^/projects/(?P<project>[^/]+)/sdk/me/?$")
 _FULL_URL = re.compile(r"^/*https?:/+[^/]+")
 _JSON_TYPE = "application/json;charset=utf-8"
+MAX_LOGGED_REQUESTS = 100_000
 
 
 def _utc_now() -> datetime:
@@ -247,6 +248,10 @@ class Sandbox:
                 "credential": caller.credential if caller else None,
             }
         )
+        if len(self.requests) > MAX_LOGGED_REQUESTS:
+            del self.requests[
+                : len(self.requests) - MAX_LOGGED_REQUESTS
+            ]  # a long-running server stays bounded
 
     def _paragon_caller(self, headers: Headers, project: str) -> tuple[Caller, Reply | None]:
         """The caller behind a proxy request, or Paragon's error (the caller then names who was refused)."""
