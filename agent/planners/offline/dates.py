@@ -65,7 +65,7 @@ _MONTH: Final[str] = (
 _NUM: Final[str] = (
     r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple(?: of)?|few)"
 )
-_LEAD: Final[str] = r"(?:(?:by|on|before|until|till|due|for|from|at|of|in)\s+)?"
+_LEAD: Final[str] = r"(?:\b(?:by|on|before|until|till|due|for|from|at|of|in)\s+)?"
 _EOD_TIME: Final[time] = time(17, 0)
 
 
@@ -333,27 +333,31 @@ class _Finder:
         return date(today.year + step, 1, 1), date(today.year + step, 12, 31)
 
     def _absolute(self) -> None:
-        order = "MDY" if self.month_first else "DMY"
-        patterns = [
-            (r"\b(\d{4})-(\d{2})-(\d{2})\b", "YMD"),
-            (_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?", order),
-            (r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(\d{4}))?", order),
-            (r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b", order),
-            (r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})?(?!\d)", "DMY"),
-        ]
+        # Numeric dates are read here: their order depends on the user's region ("3/4" is March 4
+        # in New York, 3 April in Berlin), and a day-first "15.12." is European everywhere.
+        for m in self.scan(_LEAD + r"\b(\d{4})-(\d{2})-(\d{2})\b"):
+            self._numeric(m, int(m.group(2)), int(m.group(3)), m.group(1))
+        for m in self.scan(_LEAD + r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b"):
+            first, second = int(m.group(1)), int(m.group(2))
+            month, day = (first, second) if self.month_first else (second, first)
+            if month > 12 >= day:
+                month, day = day, month
+            self._numeric(m, month, day, m.group(3))
+        for m in self.scan(_LEAD + r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})?(?!\d)"):
+            self._numeric(m, int(m.group(2)), int(m.group(1)), m.group(3))
         base = self.now.replace(tzinfo=None)
-        for pattern, date_order in patterns:
+        order = "MDY" if self.month_first else "DMY"
+        for pattern in (
+            _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?",
+            r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(\d{4}))?",
+        ):
             for m in self.scan(_LEAD + pattern):
-                phrase = m.group(0)[len(re.match(_LEAD, m.group(0), re.I).group(0)) :]  # type: ignore[union-attr]
+                lead = re.match(_LEAD, m.group(0), re.IGNORECASE)
+                phrase = m.group(0)[lead.end() if lead else 0 :]
                 parsed = dateparser.parse(
                     phrase,
                     languages=["en"],
-                    settings={
-                        "RELATIVE_BASE": base,
-                        "PREFER_DATES_FROM": "future",
-                        "DATE_ORDER": date_order,
-                        "PREFER_DAY_OF_MONTH": "first",
-                    },
+                    settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "DATE_ORDER": order},
                 )
                 if parsed is not None:
                     self.day(m, parsed.date())
@@ -366,6 +370,24 @@ class _Finder:
                 year, month = _add_months(self.today, 1)
             if wanted <= calendar.monthrange(year, month)[1]:
                 self.day(m, date(year, month, wanted))
+
+    def _numeric(self, m: re.Match[str], month: int, day: int, year_text: str | None) -> None:
+        """A numeric date; without a year, its next occurrence from today."""
+        year = (
+            self.today.year
+            if not year_text
+            else int(year_text) % 100 + 2000
+            if len(year_text) == 2
+            else int(year_text)
+        )
+        try:
+            found = date(year, month, day)
+            if not year_text and found < self.today:
+                found = date(year + 1, month, day)
+        except ValueError:
+            self.taken.remove((m.start(), m.end()))
+            return
+        self.day(m, found)
 
     def _times(self) -> None:
         for m in self.scan(r"(?:\b(?:at|@)\s*)?\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?!\w)"):
@@ -389,14 +411,14 @@ class _Finder:
             self.found.times.append(TimeHit(m.start(), m.end(), time(hour, minute)))
 
     def _durations(self) -> None:
-        unit = r"(minutes?|hours?|h)\b"
+        unit = r"(minutes?|mins?|hours?|hrs?|h)\b"
         amount = r"(\d+(?:\.\d+)?|half an?|an?|one|two|three|four)"
         for m in self.scan(
             r"\b(?:for\s+)?(?:an?\s+)?" + amount + r"[\s-]*" + unit + r"(?:\s+(?:long|meeting|call))?"
         ):
             raw, which = m.group(1).lower(), m.group(2).lower()
             count = 0.5 if raw.startswith("half") else float(raw) if raw[0].isdigit() else float(_number(raw))
-            minutes = count if which.startswith("minute") else count * 60
+            minutes = count if which.startswith("min") else count * 60
             self.found.durations.append(DurationHit(m.start(), m.end(), timedelta(minutes=minutes)))
 
 
