@@ -269,8 +269,9 @@ class RichRenderer:
             else:
                 self._console.print(escape(event.text))
             for write in event.writes:
-                link = f" [link={write.url}]{escape(write.url)}[/link]" if write.url else ""
-                self._console.print(f"  [green]✓[/green] {write.op} {write.object_type} {write.id}{link}")
+                # The reply's text already spells the URL out; here the id is the clickable link.
+                record = f"[link={write.url}]{write.id}[/link]" if write.url else write.id
+                self._console.print(f"  [green]✓[/green] {write.op} {_singular(write.object_type)} {record}")
 
     def confirmation(self, pending: dict[str, Any]) -> None:
         """The pending confirmation: its question, a table per write and when it expires."""

@@ -349,7 +349,7 @@ def test_terminal_shows_the_confirmation_as_tables_and_approve_sends_the_button_
     assert "linked to" in out and "company Acme Corp" in out
     assert "Update company Acme Corp" in out and "Retail" in out and "Software" in out
     assert "2026-03-03T15:00:00Z" in out
-    assert "977" in out
+    assert "✓ create deal 977" in out
     assert "alysio-agent chat --thread t-new" in out
 
 
