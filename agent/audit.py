@@ -220,3 +220,64 @@ class SqliteAuditLog:
 
     async def aclose(self) -> None:
         self._db.close()
+
+
+def show_audit(
+    *, thread_id: str | None = None, user_id: str | None = None, as_json: bool = False, limit: int = 200
+) -> None:
+    """Print the audit log (``alysio-agent audit``): a table, or one JSON object per line."""
+    import asyncio
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from tools.settings import load_settings
+
+    path = load_settings().storage_path("audit")
+    console = Console()
+    if not path.exists():
+        if as_json:
+            return
+        console.print(f"No audit log yet at {path}.")
+        return
+
+    async def read() -> list[AuditEntry]:
+        log = SqliteAuditLog(path)
+        try:
+            return await log.entries(thread_id=thread_id, user_id=user_id, limit=limit)
+        finally:
+            await log.aclose()
+
+    found = asyncio.run(read())
+    if as_json:
+        for entry in found:
+            print(json.dumps(entry.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"HubSpot requests ({len(found)})", show_lines=False)
+    for column in (
+        "time",
+        "user",
+        "thread",
+        "operation",
+        "request",
+        "ids",
+        "status",
+        "ms",
+        "approved by",
+        "diff",
+    ):
+        table.add_column(column)
+    for e in found:
+        table.add_row(
+            e.time,
+            e.user_id,
+            e.thread_id or "",
+            e.operation,
+            f"{e.method} {e.path_template}",
+            ",".join(e.ids),
+            str(e.status if e.status is not None else e.error_kind or ""),
+            f"{e.latency_ms:.0f}",
+            e.approved_by or "",
+            json.dumps(e.diff, ensure_ascii=False) if e.diff else "",
+        )
+    console.print(table)

@@ -128,6 +128,19 @@ def sandbox(
     serve(host=host, port=port, fixture=fixture, token=token, state=state)
 
 
+@app.command()
+def audit(
+    thread: Annotated[str | None, typer.Option("--thread", help="Only this conversation (thread id)")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only this Alysio user id")] = None,
+    json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many, newest last", min=1)] = 200,
+) -> None:
+    """Show the audit log: every HubSpot request the agent made, who approved writes, and what changed."""
+    from agent.audit import show_audit
+
+    show_audit(thread_id=thread, user_id=user, as_json=json_lines, limit=limit)
+
+
 def main() -> None:
     """Console-script entry point: settings problems are reported by name, never as a traceback."""
     try:
