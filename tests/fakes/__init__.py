@@ -2,7 +2,8 @@
 
 - :mod:`tests.fakes.model_script`: a script of expected requests and canned responses, the
   unit both fakes consume and the shape of a recorded exchange (a cassette entry).
-- :mod:`tests.fakes.chat_model`: a LangChain chat model answering from a script.
+- :mod:`tests.fakes.chat_model`: a LangChain chat model answering from a script, and a wrapper
+  recording a real model's exchanges into one (for writing cassettes).
 - :mod:`tests.fakes.openai_server`: an OpenAI-compatible HTTP server on a loopback port
   answering from a script, for tests through the real ``openai``/``langchain-openai`` stack.
 
@@ -10,7 +11,7 @@ Both fail on a call the script does not expect, on a request that differs from t
 one, and (with :meth:`ModelScript.assert_done`) on a scripted call that never came.
 """
 
-from tests.fakes.chat_model import ScriptedChatModel
+from tests.fakes.chat_model import RecordingChatModel, ScriptedChatModel
 from tests.fakes.model_script import (
     Exchange,
     MissingModelCall,
@@ -29,6 +30,7 @@ __all__ = [
     "ModelRequest",
     "ModelResponse",
     "ModelScript",
+    "RecordingChatModel",
     "RequestMismatch",
     "ScriptedChatModel",
     "UnexpectedModelCall",

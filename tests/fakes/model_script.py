@@ -223,6 +223,7 @@ class ModelScript:
         self.source: Source = source
         self._pending = list(exchanges)
         self._lock = threading.Lock()
+        self._recorded: list[Exchange] = []
         self.requests: list[ModelRequest] = []
         self.failures: list[AssertionError] = []
 
@@ -241,6 +242,14 @@ class ModelScript:
         with self._lock:
             self._pending.append(Exchange(response=response, request=request))
         return self
+
+    def record(self, exchange: Exchange) -> None:
+        """Keep an exchange that really happened (record mode); :meth:`to_cassette` writes it."""
+        if exchange.request is None:
+            raise ValueError("a recorded exchange needs its request")
+        with self._lock:
+            self.requests.append(exchange.request)
+            self._recorded.append(exchange)
 
     def respond(self, request: ModelRequest) -> ModelResponse:
         """Answer one call.
@@ -279,8 +288,8 @@ class ModelScript:
             raise MissingModelCall(f"{len(self._pending)} scripted model call(s) never happened")
 
     def to_cassette(self) -> dict[str, Any]:
-        """The plain-data form of the script (every exchange needs an exact request)."""
-        return {"source": self.source, "exchanges": [e.to_dict() for e in self._pending]}
+        """The plain-data form: the recorded exchanges, then those still scripted (each needs an exact request)."""
+        return {"source": self.source, "exchanges": [e.to_dict() for e in [*self._recorded, *self._pending]]}
 
     @classmethod
     def from_cassette(cls, data: Mapping[str, Any]) -> ModelScript:

@@ -20,6 +20,7 @@ from tests.fakes import (
     ModelRequest,
     ModelResponse,
     ModelScript,
+    RecordingChatModel,
     RequestMismatch,
     ScriptedChatModel,
     UnexpectedModelCall,
@@ -337,3 +338,21 @@ async def test_a_cassette_round_trip_replays_the_same_exchange() -> None:
     stale = ModelScript.from_cassette(cassette)
     with pytest.raises(RequestMismatch):
         await planner_for(stale).plan("Create two deals", given())
+
+
+async def test_recording_a_model_yields_a_live_cassette_that_replays() -> None:
+    answering = ModelScript([Exchange(ModelResponse.structured(DEAL_FOR_ACME))])
+    recorder = RecordingChatModel(inner=ScriptedChatModel(script=answering))
+
+    recorded_plan = await OpenAIPlanner(recorder, quick_answer=no_quick_answers).plan(
+        "Create a deal", given()
+    )
+    cassette = recorder.script.to_cassette()
+    replay = ModelScript.from_cassette(cassette)
+    replayed_plan = await planner_for(replay).plan("Create a deal", given())
+
+    assert recorded_plan == replayed_plan == DEAL_FOR_ACME
+    assert cassette["source"] == "live" and len(cassette["exchanges"]) == 1
+    assert cassette["exchanges"][0]["request"]["response_format"]["json_schema"]["name"] == "plan"
+    answering.assert_done()
+    replay.assert_done()
