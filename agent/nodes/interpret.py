@@ -163,6 +163,12 @@ def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
         }
         mentions[key] = entry
         return {"mentions": mentions, "clarify": None, "reply": {"next": "resolve"}}
+    if choice and not question.get("candidates") and answer.decision == "choose":
+        # Nothing to pick from ("which deal do you mean?"): the reply names the record; search for it.
+        entry["mention"] = {**entry["mention"], "text": choice, "refers_back": False}
+        entry["status"] = "retry"
+        mentions[key] = entry
+        return {"mentions": mentions, "clarify": None, "reply": {"next": "resolve"}}
     emit(
         runtime,
         event_of(

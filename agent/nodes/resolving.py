@@ -182,6 +182,9 @@ async def resolve(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
     for key, (mention, extra) in mentions_of(plan).items():
         if key in resolved and resolved[key]["status"] in ("resolved", "create"):
             continue
+        if key in resolved and resolved[key]["status"] == "retry":
+            # The user named the record in answer to a question: search with their words.
+            mention = Mention.model_validate(resolved[key]["mention"])
         try:
             entry = await _resolve_one(state, deps, runtime.context, mention, extra)
         except HubSpotError as exc:

@@ -121,7 +121,8 @@ def needs(plan: Plan) -> list[Need]:
         uses_stages |= q.deal_status is not None or q.kind in ("pipeline_by_stage", "win_rate")
         uses_stages |= any(c.kind in ("stage", "pipeline") for c in q.conditions)
         uses_owners |= any(c.kind == "owner" for c in q.conditions)
-    found.extend(("search", m.object_type) for m in mentions if not m.refers_back)
+    # A record named in words is searched for; one from an earlier turn is read (same read scope).
+    found.extend(("get_object" if m.refers_back else "search", m.object_type) for m in mentions)
     if uses_stages:
         found.append(("list_pipelines", "deals"))
     if uses_owners:

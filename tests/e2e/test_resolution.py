@@ -186,3 +186,23 @@ async def test_lookup_answers_from_the_search_without_a_second_read(h: Harness) 
     john = h.find("contacts", firstname="John", lastname="Smith")[0]
     assert john["properties"]["email"] in events[0].text
     assert len(h.sent) == 1
+
+
+async def test_that_deal_with_no_earlier_deal_asks_which_and_searches_the_answer(h: Harness) -> None:
+    h.planner.will(
+        move_stage(Mention(object_type="deals", refers_back=True), "contract sent"),
+        Plan(intent="answer", answer=Answer(decision="choose", choice="Initech - Expansion")),
+    )
+    events = await h.say("move that deal to contract sent")
+    assert [e.type for e in events] == ["clarify"]
+    assert h.all_sent == []
+    initech_deals = [
+        d for d in h.records("deals").values() if d["properties"]["dealname"].startswith("Initech")
+    ]
+    assert initech_deals
+    name = initech_deals[0]["properties"]["dealname"]
+    h.planner.script[0] = Plan(intent="answer", answer=Answer(decision="choose", choice=name))
+    events = await h.say(name)
+    assert [e.type for e in events] == ["confirm"]
+    assert events[0].pending is not None
+    assert events[0].pending["steps"][0]["target"]["id"] == initech_deals[0]["id"]
