@@ -100,7 +100,7 @@ async def _resolve_one(
     if mention.refers_back:
         found = _from_recent(state, mention)
         if found is not None:
-            record = as_record(found["object_type"], found["id"], found["label"])
+            earlier = as_record(found["object_type"], found["id"], found["label"])
             if extra:
                 # An update shows old → new: read the current values of what changes.
                 current = await deps.client.get_object(
@@ -111,8 +111,8 @@ async def _resolve_one(
                         {*extra, "pipeline"} if found["object_type"] == "deals" else set(extra)
                     ),
                 )
-                record["properties"] = dict(current.properties)
-            return {**entry, "status": "resolved", "record": record}
+                earlier["properties"] = dict(current.properties)
+            return {**entry, "status": "resolved", "record": earlier}
         if not mention.text:
             return {**entry, "status": "unknown"}
     types: list[ObjectType] = [mention.object_type]
