@@ -175,3 +175,26 @@ async def test_fixture_records_are_served(client: httpx.AsyncClient, sandbox: Sa
     assert (await client.get(f"/crm/v3/objects/companies/{refs['acme']}")).json()["properties"][
         "name"
     ] == "Acme Corp"
+
+
+def test_a_failing_fixture_changes_nothing(sandbox: Sandbox) -> None:
+    sandbox.load_fixture({"companies": [{"ref": "keep", "properties": {"name": "Keep Ltd"}}]})
+    before = sandbox.state()
+    with pytest.raises(FixtureError):
+        sandbox.load_fixture(
+            {
+                "owners": [{"ref": "o", "email": "o@x.io"}],
+                "companies": [
+                    {"ref": "new", "properties": {"name": "New"}},
+                    {"ref": "bad", "properties": {"nme": "x"}},
+                ],
+            }
+        )
+    assert sandbox.state() == before
+
+
+def test_malformed_values_are_fixture_errors(sandbox: Sandbox) -> None:
+    with pytest.raises(FixtureError):
+        sandbox.load_fixture(
+            {"pipelines": [{"label": "P", "stages": [{"label": "S", "probability": "high"}]}]}
+        )

@@ -179,8 +179,15 @@ class Sandbox:
         def create(object_type: str, props: dict[str, str], assoc: list[tuple[str, str, int]]) -> str:
             return create_record(ctx, object_type, props, assoc).id
 
-        refs = Loader(self.portal, self.now(), create).load(data)
-        self.mark_dirty()
+        # All or nothing: a fixture that fails half-way leaves the portal as it was.
+        snapshot = self.portal.to_json()
+        try:
+            refs = Loader(self.portal, self.now(), create).load(data)
+        except Exception:
+            self.portal = Portal.from_json(snapshot)
+            raise
+        finally:
+            self.mark_dirty()
         return refs
 
     def reset(self) -> None:

@@ -124,7 +124,19 @@ class Loader:
         self.record_refs: dict[tuple[str, str], str] = {}
 
     def load(self, block: dict[str, Any]) -> dict[str, str]:
-        """Load everything; returns the ref → id map."""
+        """Load everything; returns the ref → id map.
+
+        Raises:
+            FixtureError: naming the key or entry at fault.
+        """
+        try:
+            return self._load(block)
+        except FixtureError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise FixtureError(f"Invalid fixture: {exc!r}") from None
+
+    def _load(self, block: dict[str, Any]) -> dict[str, str]:
         if not isinstance(block, dict):
             raise FixtureError("A fixture must be a mapping of portal keys")
         unknown = sorted(set(block) - TOP_LEVEL_KEYS)
