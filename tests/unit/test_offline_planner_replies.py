@@ -80,6 +80,16 @@ EDITS = [
         edit(("hs_task_subject", "Send the MSA", "literal")),
     ),
     ("actually she's a customer", "Update contact Jane Doe", edit(("lifecyclestage", "customer", "literal"))),
+    (
+        "make it next Friday",
+        "Create deal: dealname = Acme expansion, amount = 50000; linked to company Acme Corp",
+        edit(("closedate", "2026-03-13", "literal")),
+    ),
+    (
+        "make it tomorrow 4pm",
+        "Create task: hs_task_subject = Email the contract; linked to contact jane@acme.com",
+        edit(("hs_timestamp", "2026-03-03T21:00:00Z", "literal")),
+    ),
 ]
 
 CLARIFY_CHOICES = [
@@ -138,6 +148,9 @@ def test_a_pending_question_can_be_cancelled(message: str) -> None:
         ("how many open deals does Globex have?", "clarify", "question"),
         ("log a call with Bob", "clarify", "log_activity"),
         ("delete the Acme deal", "confirm", "unsupported"),
+        ("remind me to follow up with Jane next Friday", "clarify", "log_activity"),
+        ("move Globex to contract sent", "confirm", "update"),
+        ("how many deals over 50k?", "confirm", "question"),
     ],
 )
 def test_a_new_request_while_something_is_pending_is_planned_as_new(

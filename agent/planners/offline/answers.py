@@ -19,11 +19,6 @@ from agent.planners.offline.dates import to_utc_iso
 from agent.planners.offline.slots import find_job_title, find_lifecycle, find_owner, find_priority, find_stage
 from agent.planners.offline.text import Utterance
 
-_EDIT_CUES: Final[re.Pattern[str]] = re.compile(
-    r"^(?:yes|yeah|yep|ok|okay|sure|no|nope|but|actually|instead|wait|hmm|oh|sorry|make|change|set|use|rename|call it|"
-    r"name it|update|switch|move|put|push|bump|assign|give|reassign|should be|it'?s|its|the)\b",
-    re.IGNORECASE,
-)
 _ORDINALS: Final[dict[str, int]] = {
     "first": 1,
     "1st": 1,
@@ -46,7 +41,13 @@ _TASK_CLOCK: Final[time] = time(9, 0)
 
 
 def _pending_type(given: PlanningInput) -> str:
+    """The kind of record the pending confirmation writes ("Create deal: ..." -> ``deal``)."""
     summary = given.pending_summary.lower()
+    lead = re.search(
+        r"\b(?:create|update|link|log)\s+(deal|contact|company|task|note|call|meeting|email)\b", summary
+    )
+    if lead:
+        return lead.group(1)
     for word in ("task", "meeting", "call", "note", "email", "deal", "contact", "company"):
         if word in summary:
             return word
@@ -106,20 +107,14 @@ def edits_of(u: Utterance, given: PlanningInput, now: datetime) -> list[Value]:
     return values
 
 
-def plan_confirm_reply(
-    u: Utterance, start: int, given: PlanningInput, now: datetime, new_request: bool
-) -> Plan | None:
+def plan_confirm_reply(u: Utterance, given: PlanningInput, now: datetime, new_request: bool) -> Plan | None:
     """An edit of the pending confirmation, None for a new request, else ``unclear``."""
-    edits = edits_of(u, given, now)
-    if edits and (not new_request or _EDIT_CUES.match(u.text) or _refers_to_pending(u)):
-        return Plan(intent="answer", answer=Answer(decision="edit", edits=edits))
     if new_request:
         return None
+    edits = edits_of(u, given, now)
+    if edits:
+        return Plan(intent="answer", answer=Answer(decision="edit", edits=edits))
     return Plan(intent="answer", answer=Answer(decision="unclear"))
-
-
-def _refers_to_pending(u: Utterance) -> bool:
-    return u.has("it", "that", "this one", "instead")
 
 
 def plan_clarify_reply(u: Utterance, given: PlanningInput, new_request: bool) -> Plan | None:
@@ -128,6 +123,8 @@ def plan_clarify_reply(u: Utterance, given: PlanningInput, new_request: bool) ->
     choose = Plan(intent="answer", answer=Answer(decision="choose", choice=text))
     if _NEW_RECORD.search(text):
         return choose
+    if new_request:
+        return None
     low = text.lower().strip(" .!?")
     if re.fullmatch(r"(?:#|no\.?\s*|number\s+|option\s+)?\d{1,2}", low) or (
         re.search(r"\b(?:the\s+)?(?:" + "|".join(_ORDINALS) + r")(?:\s+one)?\b", low)
@@ -140,8 +137,6 @@ def plan_clarify_reply(u: Utterance, given: PlanningInput, new_request: bool) ->
         for known in (candidate.label, candidate.details):
             if known and fuzz.WRatio(low, known.lower()) >= 85:
                 return choose
-    if new_request:
-        return None
     if len(low.split()) <= 5:
         return choose
     return Plan(intent="answer", answer=Answer(decision="unclear"))

@@ -156,30 +156,27 @@ def _is_question(u: Utterance, start: int) -> bool:
     return first in _QUESTION_START or u.raw.rstrip().endswith("?")
 
 
-def _is_new_request(u: Utterance, start: int) -> bool:
-    """A reply that asks for something new rather than answering (it names an object type)."""
-    if _is_question(u, start) and (
-        u.raw.rstrip().endswith("?") or any(t.low in OBJECT_NOUNS for t in u.tokens)
-    ):
-        return True
-    first = u.tokens[start].low if start < len(u.tokens) else ""
-    verbs = (
-        "create",
-        "add",
-        "log",
-        "new",
-        "remind",
-        "link",
-        "associate",
-        "merge",
-        "book",
-        "schedule",
-        "move",
-        "update",
-    )
-    return (first in verbs and any(token.low in OBJECT_NOUNS for token in u.tokens[start + 1 :])) or bool(
-        first in ("move", "update", "mark", "assign") and re.search(r"\b[A-Z][a-z]+", u.text[1:])
-    )
+def _new_request(u: Utterance, start: int, now: datetime, given: PlanningInput) -> Plan | None:
+    """The reply planned as a request of its own, when it clearly is one (else None).
+
+    A question, or a write that names a record the pending item is not about ("create a deal for
+    Globex" while confirming Acme's), is new. A write about "it" ("make it 60k") is an edit.
+    """
+    request = _plan_request(u, start, now)
+    if request.intent in ("unsupported", "answer"):
+        return None
+    if request.intent == "question":
+        return request
+    pending = given.pending_summary.lower()
+    named = [
+        mention.text
+        for write in request.writes
+        for mention in (write.target, write.merge_from, *write.associate_with)
+        if mention is not None and mention.text and not mention.refers_back
+    ]
+    if given.pending == "clarify" or any(name.lower() not in pending for name in named):
+        return request
+    return None
 
 
 def plan_message(message: str, given: PlanningInput) -> Plan:
@@ -206,14 +203,16 @@ def plan_message(message: str, given: PlanningInput) -> Plan:
     start = request_start(u)
     if start >= len(u.tokens):
         return Plan(intent="unsupported", not_understood=content_words(u) or [stripped])
-    if given.pending == "confirm":
-        reply = plan_confirm_reply(u, start, given, now, _is_new_request(u, start))
+    if given.pending != "none":
+        request = _new_request(u, start, now, given)
+        if given.pending == "confirm":
+            reply = plan_confirm_reply(u, given, now, new_request=request is not None)
+        else:
+            reply = plan_clarify_reply(u, given, new_request=request is not None)
         if reply is not None:
             return reply
-    elif given.pending == "clarify":
-        reply = plan_clarify_reply(u, given, _is_new_request(u, start))
-        if reply is not None:
-            return reply
+        if request is not None:
+            return request
     return _plan_request(u, start, now)
 
 
