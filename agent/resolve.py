@@ -177,6 +177,9 @@ def match_choice(choice: str, candidates: Sequence[dict[str, str]]) -> dict[str,
     if not candidates:
         return None
     text = choice.strip().lower()
+    for c in candidates:
+        if c["id"] == text:
+            return c
     if text.isdigit():
         index = int(text) - 1
         return candidates[index] if 0 <= index < len(candidates) else None
@@ -185,9 +188,6 @@ def match_choice(choice: str, candidates: Sequence[dict[str, str]]) -> dict[str,
             index = _ORDINALS[word]
             if -len(candidates) <= index < len(candidates):
                 return candidates[index]
-    for c in candidates:
-        if c["id"] == text:
-            return c
     # Drop filler ("the one at ...") so the distinguishing words are compared with the details.
     words = " ".join(w for w in re.findall(r"[\w@.-]+", text) if w not in _FILLER) or text
     scored = [
