@@ -144,7 +144,7 @@ async def test_pending_question_and_its_numbered_candidates_are_in_the_turn_cont
 
     assert plan == choice
     system = script.requests[0].messages[0]["content"]
-    context = json.loads(system.split("```json\n", 1)[1].rsplit("\n```", 1)[0])
+    context = json.loads(system.split("# Turn context\n\n```json\n", 1)[1].removesuffix("\n```"))
     assert context["pending"] == "clarify"
     assert context["pending_summary"] == "Which Jane Doe?"
     assert [(c["number"], c["details"]) for c in context["candidates"]] == [

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from fnmatch import fnmatch
 from importlib.resources import files
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from agent.plan import Plan
+from agent.planners.openai import strict_json_schema
 from agent.prompts import PROMPT_FILES, PromptError, default_prompts, load_prompts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,3 +86,13 @@ def test_missing_or_empty_prompt_file_fails_at_load_naming_the_file(tmp_path: Pa
 
     with pytest.raises(PromptError, match=r"planner\.md"):
         load_prompts(tmp_path)
+
+
+def test_every_example_plan_in_the_planner_prompt_is_valid_under_the_strict_schema() -> None:
+    examples = re.findall(r"```json\n(.*?)\n```", default_prompts().planner, flags=re.DOTALL)
+    schema = strict_json_schema(Plan)
+
+    assert len(examples) >= 5
+    for example in examples:
+        jsonschema.validate(json.loads(example), schema)
+        Plan.model_validate_json(example)
