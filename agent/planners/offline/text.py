@@ -162,11 +162,12 @@ class Utterance:
                 return index
         return len(self.tokens)
 
-    def phrase_at(self, index: int, stop: frozenset[str] = BREAK_WORDS, limit: int = 6) -> tuple[str, int]:
+    def phrase_at(self, index: int, stop: frozenset[str] = BREAK_WORDS, limit: int = 8) -> tuple[str, int]:
         """The name starting at token ``index`` (articles skipped) and the index after it.
 
         A name runs until punctuation, a cut-out slot or a stop word; "of" and "&" are kept inside
-        capitalised names ("Bank of America"). Returns ("", index) when there is none.
+        capitalised names ("Bank of America"), and a dash before a capitalised word ("Acme Corp -
+        Plant 2 expansion", HubSpot's usual deal names). Returns ("", index) when there is none.
         """
         tokens = self.tokens
         while index < len(tokens) and tokens[index].low in ("the", "a", "an"):
@@ -176,7 +177,10 @@ class Utterance:
         while cursor < len(tokens) and len(words) < limit:
             token = tokens[cursor]
             low = token.low
+            following = tokens[cursor + 1].text if cursor + 1 < len(tokens) else ""
             if token.text == "&" and words:
+                words.append(token)
+            elif token.text in ("-", "–") and words and following[:1].isupper():
                 words.append(token)
             elif token.is_boundary or "@" in token.text or token.start in self._domain_starts:
                 break
@@ -194,7 +198,7 @@ class Utterance:
                     cursor += 1
                     break
             cursor += 1
-        while words and (words[-1].text == "&" or words[-1].low == "of"):
+        while words and (words[-1].text in ("&", "-", "–") or words[-1].low == "of"):
             words.pop()
             cursor -= 1
         if not words:

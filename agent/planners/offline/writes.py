@@ -333,6 +333,7 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
     if not values:
         return _unsupported(u)
     kind = explicit if explicit in ("contacts", "companies", "deals", "tasks") and kind is None else kind
+    implied = kind
     kind = kind or u.recent_type("deals")
     subject_first = u.tokens[start].low not in _VERBS if start < len(u.tokens) else False
     target = _target(u, start, kind, subject_first)
@@ -340,6 +341,9 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
         return _unsupported(u)
     if target.object_type != kind and not target.refers_back:
         target = Mention(object_type=kind, text=target.text, qualifier=target.qualifier)
+    if target.refers_back and implied is not None and not target.text:
+        # "bump it to 75k": an amount belongs to a deal, whatever the last record touched was.
+        target = target.model_copy(update={"object_type": implied})
     return Plan(
         intent="update",
         writes=[Write(op="update", object_type=target.object_type, target=target, values=values)],
