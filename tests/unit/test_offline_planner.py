@@ -310,6 +310,10 @@ UPDATES = [
         "rename the Globex deal to Globex Enterprise",
         update(deal("Globex"), [value("dealname", "Globex Enterprise")]),
     ),
+    (
+        "move the Acme Corp - Initial deployment deal to contract sent",
+        update(deal("Acme Corp - Initial deployment"), [value("dealstage", "Contract Sent", "stage")]),
+    ),
 ]
 
 LINKS = [
@@ -566,6 +570,8 @@ def test_logs_activities_with_header_dates_and_body_words(message: str, expected
             [RecentRecord(object_type="contacts", id="1", label="Jane Doe")],
             "deals",
         ),
+        # An amount belongs to a deal even when the last record touched was a note.
+        ("bump it to 75k", [RecentRecord(object_type="notes", id="5", label="note")], "deals"),
     ],
 )
 def test_pronouns_refer_back_with_the_type_of_the_last_record(

@@ -178,9 +178,8 @@ class Utterance:
             token = tokens[cursor]
             low = token.low
             following = tokens[cursor + 1].text if cursor + 1 < len(tokens) else ""
-            if token.text == "&" and words:
-                words.append(token)
-            elif token.text in ("-", "–") and words and following[:1].isupper():
+            joiner = token.text == "&" or (token.text in ("-", "–") and following[:1].isupper())
+            if joiner and words:
                 words.append(token)
             elif token.is_boundary or "@" in token.text or token.start in self._domain_starts:
                 break
