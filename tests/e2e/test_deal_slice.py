@@ -75,3 +75,41 @@ async def test_question_counts_open_deals_of_a_company_from_search(h: Harness) -
         and globex["id"] in h.linked("deals", d["id"], "companies")
     ]
     assert events[0].text.startswith(f"{len(expected)} open deal")
+
+
+async def test_without_a_known_portal_id_the_reply_has_no_link(h: Harness) -> None:
+    from dataclasses import replace
+
+    h.ctx = replace(h.ctx, portal_id=None)
+    h.planner.will(deal_for_acme())
+    await h.say("Create a new deal for Acme Corp")
+    events = await h.say("yes")
+    assert events[0].writes[0].url is None and "https://" not in events[0].text
+    assert len(h.all_sent) == 2  # links never cost a call
+
+
+def test_module_graph_compiles_without_a_checkpointer_and_without_settings_io() -> None:
+    import json
+    from pathlib import Path
+
+    from agent.graph import graph
+
+    assert graph.checkpointer is None
+    assert {
+        "understand",
+        "guard",
+        "authorize",
+        "resolve",
+        "clarify",
+        "confirm",
+        "send_step",
+        "respond",
+    } <= set(graph.nodes)
+    config = json.loads((Path(__file__).resolve().parents[2] / "langgraph.json").read_text())
+    assert config["graphs"]["hubspot_agent"] == "./agent/graph.py:graph"
+
+
+def test_checkpoints_are_read_strictly() -> None:
+    from langgraph.checkpoint.serde import _msgpack
+
+    assert _msgpack.STRICT_MSGPACK_ENABLED
