@@ -297,3 +297,35 @@ async def test_merge_errors(client: httpx.AsyncClient, refs: dict[str, str]) -> 
         "/crm/v3/objects/notes/merge", json={"primaryObjectId": "1", "objectIdToMerge": "2"}
     )
     assert notes.status_code == 400
+
+
+async def test_chained_merges_resolve_every_old_id_to_the_last_survivor(
+    client: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    refs = sandbox.load_fixture(
+        {"companies": [{"ref": r, "properties": {"name": r}} for r in ("a", "b", "c")]}
+    )
+    first = (
+        await client.post(
+            "/crm/v3/objects/companies/merge",
+            json={"primaryObjectId": refs["a"], "objectIdToMerge": refs["b"]},
+        )
+    ).json()
+    second = (
+        await client.post(
+            "/crm/v3/objects/companies/merge",
+            json={"primaryObjectId": refs["c"], "objectIdToMerge": refs["a"]},
+        )
+    ).json()
+    assert set(second["properties"]["hs_merged_object_ids"].split(";")) == {
+        refs["a"],
+        refs["b"],
+        refs["c"],
+        first["id"],
+    }
+    for old in (refs["a"], refs["b"], refs["c"], first["id"]):
+        assert (await client.get(f"/crm/v3/objects/companies/{old}")).json()["id"] == second["id"]
+    patched = await client.patch(
+        f"/crm/v3/objects/companies/{refs['b']}", json={"properties": {"city": "Oslo"}}
+    )
+    assert patched.json()["id"] == second["id"]

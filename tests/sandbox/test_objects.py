@@ -416,3 +416,20 @@ async def test_properties_with_history_lists_values_newest_first(
     ]
     assert history["city"] == []
     assert "nope" not in history
+
+
+async def test_wrong_method_on_a_known_path_is_405(client: httpx.AsyncClient) -> None:
+    r = await client.put("/crm/v3/owners")
+    assert r.status_code == 405
+    assert r.json()["category"] == "METHOD_NOT_ALLOWED"
+
+
+async def test_request_log_keeps_repeated_query_parameters(
+    client: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    await client.get(
+        "/crm/v3/objects/contacts", params=[("properties", "email"), ("properties", "city"), ("limit", "5")]
+    )
+    entry = sandbox.requests[-1]
+    assert entry["query"] == {"properties": ["email", "city"], "limit": ["5"]}
+    assert (entry["mode"], entry["status"]) == ("direct", 200)

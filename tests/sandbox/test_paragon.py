@@ -234,3 +234,21 @@ async def test_generated_key_pair_signs_tokens_in_process(clock: FakeClock) -> N
     ) as c:
         r = await c.get("/projects/sandbox-project/sdk/proxy/hubspot/crm/v3/pipelines/deals")
     assert r.json()["output"]["results"][0]["id"] == "default"
+
+
+async def test_proxy_url_header_replaces_the_path(
+    psandbox: Sandbox, pclient: Callable[..., httpx.AsyncClient]
+) -> None:
+    psandbox.add_connection("u-alex")
+    headers = {
+        "X-Paragon-Proxy-Url": "https://api.hubapi.com/crm/v3/pipelines/deals/default/stages?x=1",
+        "X-Paragon-Use-Raw-Response": "true",
+    }
+    async with pclient(user_token(), **headers) as c:
+        r = await c.get(f"/projects/{PROJECT}/sdk/proxy/hubspot")
+    assert r.status_code == 200
+    assert len(r.json()["results"]) == 7
+    assert (psandbox.requests[-1]["path"], psandbox.requests[-1]["query"]) == (
+        "/crm/v3/pipelines/deals/default/stages",
+        {"x": ["1"]},
+    )
