@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import openai
 from langchain_core.language_models import BaseChatModel
@@ -116,9 +117,10 @@ def render_turn_context(given: PlanningInput) -> str:
         JSON text: the local time and weekday, the user, what is pending (with numbered
         candidates), the records of earlier turns and the known deal stage labels.
     """
+    local_now = given.now.astimezone(ZoneInfo(given.timezone))  # dates are meant in the user's zone
     context = {
-        "now": given.now.isoformat(timespec="minutes"),
-        "weekday": given.now.strftime("%A"),
+        "now": local_now.isoformat(timespec="minutes"),
+        "weekday": local_now.strftime("%A"),
         "timezone": given.timezone,
         "user": given.user_name,
         "pending": given.pending,

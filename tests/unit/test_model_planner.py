@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,9 +62,9 @@ def expected_plan_format() -> dict[str, Any]:
     }
 
 
-def given(pending: PendingKind = "none", **extra: Any) -> PlanningInput:
+def given(pending: PendingKind = "none", now: datetime = NOW, **extra: Any) -> PlanningInput:
     return PlanningInput(
-        now=NOW, timezone="America/New_York", user_name="Alex Rivera", pending=pending, **extra
+        now=now, timezone="America/New_York", user_name="Alex Rivera", pending=pending, **extra
     )
 
 
@@ -151,6 +151,19 @@ async def test_pending_question_and_its_numbered_candidates_are_in_the_turn_cont
         (1, "jane@acme.com · Acme Corp"),
         (2, "jane@initech.com · Initech"),
     ]
+
+
+async def test_now_is_rendered_in_the_users_timezone_whatever_clock_zone_is_given(
+    script: ModelScript,
+) -> None:
+    script.add(ModelResponse.structured(DEAL_FOR_ACME))
+    late_sunday_utc = datetime(2026, 3, 2, 2, 30, tzinfo=UTC)  # still Sunday evening in New York
+
+    await planner_for(script).plan("Create a deal for Acme", given(now=late_sunday_utc))
+
+    system = script.requests[0].messages[0]["content"]
+    context = json.loads(system.split("# Turn context\n\n```json\n", 1)[1].removesuffix("\n```"))
+    assert (context["now"], context["weekday"]) == ("2026-03-01T21:30-05:00", "Sunday")
 
 
 @pytest.mark.parametrize("reply", ["yes", "no"])
