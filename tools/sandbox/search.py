@@ -299,7 +299,10 @@ def _predicate(
             opts = set(texts)
 
             def pred(cols: Columns, cand: Candidates) -> set[int]:
-                return _where(cols.raw(name), lambda v: bool(opts.intersection(v.split(";"))), cand)
+                values = cols.raw(name)
+                if prop.field_type != "checkbox":
+                    return {i for i in cand if values[i] in opts}
+                return _where(values, lambda v: bool(opts.intersection(v.split(";"))), cand)
 
         else:
             # String IN values must be lowercase: values are matched against the lowercased index (DOC-SEARCH).
