@@ -117,9 +117,7 @@ class Portal:
         """Add a `portal:` block (EVAL_CASES.md format) and return its ref -> id map."""
         response = self.http.post("/_sandbox/fixtures", json={"portal": portal})
         assert response.status_code in (200, 201), response.text
-        body = response.json()
-        refs = body.get("refs", body)
-        return {str(k): str(v) for k, v in refs.items()}
+        return {str(k): str(v) for k, v in response.json().items()}
 
     def create(self, object_type: str, properties: dict[str, str], **body: Any) -> dict[str, Any]:
         """Create a record over raw HTTP and return the created object."""
