@@ -245,6 +245,30 @@ CREATES = [
     ),
 ]
 
+CREATES += [
+    (
+        "Can you create a deal for Contoso for 30k closing Q2?",
+        create(
+            "deals",
+            [value("dealname", "Contoso deal"), value("amount", "30000"), value("closedate", "2026-06-30")],
+            [company("Contoso")],
+        ),
+    ),
+    (
+        "I need to add a new contact - Sarah Connor, sarah@skynet.com, she's CTO at Skynet",
+        create(
+            "contacts",
+            [
+                value("firstname", "Sarah"),
+                value("lastname", "Connor"),
+                value("email", "sarah@skynet.com"),
+                value("jobtitle", "CTO"),
+            ],
+            [company("Skynet")],
+        ),
+    ),
+]
+
 UPDATES = [
     ("move Globex to contract sent", update(deal("Globex"), [value("dealstage", "Contract Sent", "stage")])),
     (
@@ -408,6 +432,37 @@ def activity(object_type: str, links: list[dict[str, Any]], **fields: Any) -> di
     }
 
 
+UPDATES += [
+    (
+        "update Globex deal: amount 80k, close date end of month",
+        update(deal("Globex"), [value("amount", "80000"), value("closedate", "2026-03-31")]),
+    ),
+    ("Change the amount of the Acme deal to 45000", update(deal("Acme"), [value("amount", "45000")])),
+    ("close the Globex deal as won", update(deal("Globex"), [value("dealstage", "Closed Won", "stage")])),
+    ("Globex is closed won", update(deal("Globex"), [value("dealstage", "Closed Won", "stage")])),
+    ("we lost the Initech deal", update(deal("Initech"), [value("dealstage", "Closed Lost", "stage")])),
+    ("update Acme's domain to acme.io", update(company("Acme"), [value("domain", "acme.io")])),
+    (
+        "assign Jane Doe to Marcus",
+        update(contact("Jane Doe"), [value("hubspot_owner_id", "Marcus", "owner")]),
+    ),
+    (
+        "assign Globex Corp to Marcus",
+        update(company("Globex Corp"), [value("hubspot_owner_id", "Marcus", "owner")]),
+    ),
+    (
+        "change deal owner to me",
+        update(
+            {"object_type": "deals", "refers_back": True, "text": ""},
+            [value("hubspot_owner_id", "me", "owner")],
+        ),
+    ),
+    (
+        "move the close date for Hooli to next Thursday",
+        update(deal("Hooli"), [value("closedate", "2026-03-12")]),
+    ),
+]
+
 ACTIVITIES = [
     (
         "remind me to follow up with Jane next Friday",
@@ -533,6 +588,53 @@ ACTIVITIES = [
     (
         "record an email from Bob: he accepted the quote",
         activity("emails", [contact("Bob")], body="he accepted the quote", direction="INCOMING_EMAIL"),
+    ),
+]
+
+
+ACTIVITIES += [
+    (
+        "hey alysio, log a note on the Acme deal: champion is leaving in April",
+        activity("notes", [deal("Acme")], body="champion is leaving in April", when=NOW_UTC),
+    ),
+    (
+        "just had a call with priya at contoso, she wants pricing by friday",
+        activity(
+            "calls",
+            [contact("priya", "contoso"), company("contoso")],
+            body="she wants pricing by friday",
+            when=NOW_UTC,
+        ),
+    ),
+    (
+        # A meeting that was had happened now; "about" gives its subject.
+        "had a meeting with the Globex team today about the renewal",
+        activity("meetings", [{"text": "Globex"}], subject="the renewal", when=NOW_UTC, status="COMPLETED"),
+    ),
+    ("sent Jane the contract", activity("emails", [contact("Jane")], direction="EMAIL", when=NOW_UTC)),
+    (
+        "set a reminder to call Hank on Monday at 11am",
+        activity("tasks", [contact("Hank")], subject="Call Hank", when="2026-03-09T15:00:00Z"),
+    ),
+    (
+        "follow up with Dana in 2 weeks re: pricing",
+        activity(
+            "tasks",
+            [contact("Dana")],
+            subject="Follow up with Dana about pricing",
+            when="2026-03-16T13:00:00Z",
+        ),
+    ),
+    (
+        "Schedule a 45 minute call with Jane tomorrow at 10",
+        activity(
+            "meetings",
+            [contact("Jane")],
+            subject="Call",
+            when="2026-03-03T15:00:00Z",
+            end="2026-03-03T15:45:00Z",
+            status="SCHEDULED",
+        ),
     ),
 ]
 

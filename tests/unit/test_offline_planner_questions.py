@@ -282,6 +282,68 @@ LOOKUPS = [
     ),
 ]
 
+COUNTS_AND_LISTS += [
+    (
+        "show me deals closing before end of month",
+        question(
+            kind="list",
+            object_type="deals",
+            conditions=[{"property": "closedate", "operator": "LT", "value": "2026-03-31"}],
+        ),
+    ),
+    (
+        "deals I own in presentation scheduled",
+        question(
+            kind="list",
+            object_type="deals",
+            conditions=[
+                ME,
+                {
+                    "property": "dealstage",
+                    "operator": "EQ",
+                    "value": "Presentation Scheduled",
+                    "kind": "stage",
+                },
+            ],
+        ),
+    ),
+    (
+        "which companies are in Berlin?",
+        question(
+            kind="list",
+            object_type="companies",
+            conditions=[{"property": "city", "operator": "EQ", "value": "Berlin"}],
+        ),
+    ),
+    (
+        "how many calls did I log this week",
+        question(kind="count", object_type="calls", conditions=[ME, THIS_WEEK_DUE]),
+    ),
+    ("list my contacts", question(kind="list", object_type="contacts", conditions=[ME])),
+    (
+        "show open tasks",
+        question(
+            kind="list",
+            object_type="tasks",
+            conditions=[{"property": "hs_task_status", "operator": "NEQ", "value": "COMPLETED"}],
+        ),
+    ),
+]
+LOOKUPS += [
+    (
+        "what's the amount on the Globex deal",
+        question(kind="lookup", object_type="deals", about=about("deals", "Globex"), fields=["amount"]),
+    ),
+    (
+        "when does the Acme deal close?",
+        question(kind="lookup", object_type="deals", about=about("deals", "Acme"), fields=["closedate"]),
+    ),
+    (
+        "what is Hank's title",
+        question(kind="lookup", object_type="contacts", about=about("contacts", "Hank"), fields=["jobtitle"]),
+    ),
+]
+
 ASSOCIATIONS = [
     (
         "contacts at Acme",

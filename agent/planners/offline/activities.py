@@ -35,6 +35,11 @@ _PREPOSITIONS: Final[dict[str, ObjectType]] = {
     "rang": "contacts",
     "phoned": "contacts",
     "pinged": "contacts",
+    "sent": "contacts",
+    "call": "contacts",
+    "ping": "contacts",
+    "text": "contacts",
+    "meet": "contacts",
 }
 _INFINITIVE_BEFORE: Final[frozenset[str]] = words(
     """
@@ -199,11 +204,13 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
             priority=find_priority(u),
         )
     elif kind == "meetings":
-        begin = temporal.moment(now, _DEFAULT_CLOCK) or now
+        # A meeting that was had ("had a meeting today") happened now; one booked starts at 9:00.
+        logged = re.search(r"\b(?:had|met|log|logged|record)\b", u.text, re.IGNORECASE) is not None
+        begin = temporal.moment(now, None if logged else _DEFAULT_CLOCK) or now
         end = begin + temporal.durations[0].length if temporal.durations else None
         activity = Activity(
             type="meetings",
-            subject=_topic(u, header_end) or ("Demo" if u.has("demo") else None),
+            subject=_topic(u, header_end) or ("Demo" if u.has("demo") else "Call" if u.has("call") else None),
             body=body,
             when=to_utc_iso(begin),
             end=to_utc_iso(end) if end else None,

@@ -86,7 +86,7 @@ _ACTIVITY_CUES: Final[tuple[tuple[str, ActivityType], ...]] = (
         r"\b(?:book|schedule|set up|arrange|organize|organise|plan|put)\b.*\b(?:meeting|demo|session|sync)\b",
         "meetings",
     ),
-    (r"\b(?:schedule|book|set up)\b.*\bcall\b", "tasks"),
+    (r"\b(?:schedule|book|set up)\b.*\bcall\b", "meetings"),
     (r"^(?:emailed|sent|got an email|received an email)\b", "emails"),
     (r"^note\b|\bnote (?:on|for|about|to|re)\b|\bjot\b", "notes"),
 )
@@ -153,7 +153,9 @@ def _is_question(u: Utterance, start: int) -> bool:
         return False
     if first in ("get", "find") and second in ("rid",):
         return False
-    return first in _QUESTION_START or u.raw.rstrip().endswith("?")
+    # "Can you create a deal for Contoso?" ends with a question mark but asks for a write.
+    asks = u.raw.rstrip().endswith("?") and first not in _UPDATE_VERBS | _CREATE_VERBS | _LOG_VERBS
+    return first in _QUESTION_START or asks
 
 
 def _new_request(u: Utterance, start: int, now: datetime, given: PlanningInput) -> Plan | None:
@@ -229,7 +231,8 @@ _ADD_TO_RECORD: Final[re.Pattern[str]] = re.compile(
 )
 _UPDATE_PHRASES: Final[re.Pattern[str]] = re.compile(
     r"\b(?:is|are)\s+now\b|\bnow\s+in\b|\bmoved\s+to\b|\b(?:closes|closing)\s+(?:on|by|in|next|this)\b|"
-    r"'s\s+(?:phone|email|title|job title|number|close date|amount)\s+is\b",
+    r"'s\s+(?:phone|email|title|job title|number|close date|amount)\s+is\b|"
+    r"\b(?:is|are|was|got)\s+(?:closed|won|lost)\b|^we\s+(?:just\s+|finally\s+)?(?:won|lost|closed)\b",
     re.I,
 )
 
@@ -279,6 +282,7 @@ _UPDATE_VERBS: Final[frozenset[str]] = words(
     increase lower reduce drop switch transfer close reopen make put
     """
 )
+_LOG_VERBS: Final[frozenset[str]] = words("log record remind book schedule link associate merge note")
 _LISTING_OPENERS: Final[frozenset[str]] = words(
     """
     my our open won lost closed all overdue upcoming today's this recent latest biggest top total

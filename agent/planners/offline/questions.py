@@ -69,7 +69,19 @@ def _object_type(u: Utterance, start: int) -> ObjectType | None:
 
 
 def _owner_condition(u: Utterance) -> Condition | None:
-    if u.has("my", "mine", "i own", "i have", "assigned to me", "owned by me", "do i", "am i"):
+    if u.has(
+        "my",
+        "mine",
+        "i own",
+        "i have",
+        "assigned to me",
+        "owned by me",
+        "do i",
+        "am i",
+        "did i",
+        "i logged",
+        "i've",
+    ):
         return Condition(property="hubspot_owner_id", operator="EQ", value="me", kind="owner")
     m = u.find(
         r"\b(?:owned by|assigned to|belonging to|owner is|for owner)\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?|[a-z][\w'-]+)"
@@ -305,6 +317,13 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
                 wants_summary=summary,
             )
     fields = _fields(u)
+    city = u.find(r"\b(?:in|based in|located in|from)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s*\??$")
+    if city and asked in ("companies", "contacts") and find_stage(u, [], allow_single=False) is None:
+        # "which companies are in Berlin?": a place, not a record.
+        question = Question(kind="list", object_type=asked)
+        question.conditions.append(Condition(property="city", operator="EQ", value=city.group(1)))
+        _add_filters(question, u, asked, with_stage=False)
+        return Plan(intent="question", question=question, wants_summary=summary)
     asked_kind: QuestionKind
     if u.has("how many", "count", "number of", "how much is the number"):
         asked_kind = "count"
@@ -455,6 +474,8 @@ def _sorting(question: Question, u: Utterance) -> None:
 
 def _fields(u: Utterance) -> list[str]:
     fields: list[str] = []
+    if u.find(r"\bwhen\b.*\b(?:close|closes|closing)\b"):
+        fields.append("closedate")
     for cue, prop in _FIELD_WORDS:
         if u.has(cue) and prop not in fields and not (cue == "title" and "jobtitle" in fields):
             if cue in ("number", "value", "worth") and fields:

@@ -195,7 +195,7 @@ def find_job_title(u: Utterance) -> str | None:
     if m:
         return m.group(1).strip(" ,.")
     m = re.search(
-        r"(?:\b(?:is now|is|as)\s+|,\s*)(?:the\s+|our\s+|their\s+|an?\s+)?(?:new\s+)?((?:CEO|CTO|CFO|COO|CRO|CMO|CIO|VP|SVP|EVP|Head|Director|Manager|President|Founder|Co-founder|Chief|Senior|Lead)\b[\w &/-]*?)(?=$|[.;,!?]|\s+(?:at|of|for|in)\s+[A-Z])",
+        r"(?:\b(?:is now|is|as)\s+|'s\s+|,\s*)(?:the\s+|our\s+|their\s+|an?\s+)?(?:new\s+)?((?:CEO|CTO|CFO|COO|CRO|CMO|CIO|VP|SVP|EVP|Head|Director|Manager|President|Founder|Co-founder|Chief|Senior|Lead)\b[\w &/-]*?)(?=$|[.;,!?]|\s+(?:at|of|for|in)\s+[A-Z])",
         u.text,
     )
     return m.group(1).strip() if m else None

@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 
 from agent.plan import Mention, Plan, Value, Write
-from agent.planners.offline.lexicon import OBJECT_NOUNS, words
+from agent.planners.offline.lexicon import COMPANY_SUFFIXES, OBJECT_NOUNS, words
 from agent.planners.offline.slots import (
     content_words,
     find_job_title,
@@ -226,7 +226,8 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
 _FIELD_WORDS = words(
     """
     the a an close closing date closedate amount value stage deal owner phone number mobile email
-    title job name domain lifecycle of on for status priority due me myself
+    title job name domain lifecycle of on for status priority due me myself we i just finally won lost
+    closed
     """
 )
 
@@ -234,6 +235,7 @@ _FIELD_WORDS = words(
 def _target(u: Utterance, start: int, kind: ObjectType, subject_first: bool) -> Mention | None:
     """The record an update changes: the sentence's subject, or the words after the verb."""
     index = start if subject_first else start + 1
+    noun: ObjectType | None = None
     while index < len(u.tokens) and (
         u.tokens[index].low in _FIELD_WORDS or u.tokens[index].low in OBJECT_NOUNS
     ):
@@ -254,20 +256,13 @@ def _target(u: Utterance, start: int, kind: ObjectType, subject_first: bool) -> 
             mention, _ = u.mention_at(index, kind)
             if mention is not None and mention.refers_back:
                 return mention
+        if u.tokens[index].low in OBJECT_NOUNS:
+            noun = OBJECT_NOUNS[u.tokens[index].low]
         index += 1
     mention, _ = u.mention_at(index, kind)
     if mention is None:
-        return None
-    named_kind = mention.object_type
-    if not mention.refers_back and named_kind != kind and named_kind not in ("companies",):
-        return mention
-    if not mention.refers_back and named_kind == "companies" and kind != "companies":
-        # "Acme" with a company suffix is still the deal/contact the fields belong to when the
-        # fields say so ("move Acme Corp to contract sent" moves Acme Corp's deal).
-        explicit = any(token.low in ("company", "account") for token in u.tokens)
-        return (
-            mention if explicit else Mention(object_type=kind, text=mention.text, qualifier=mention.qualifier)
-        )
+        # "change deal owner to me": a type and no name is the record the conversation is on.
+        return Mention(object_type=noun, refers_back=True) if noun is not None else None
     return mention
 
 
@@ -337,9 +332,17 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
     kind = kind or u.recent_type("deals")
     subject_first = u.tokens[start].low not in _VERBS if start < len(u.tokens) else False
     target = _target(u, start, kind, subject_first)
+    if target is not None and implied is None and target.object_type == "companies" and explicit is None:
+        # Only the owner changes and the name is a company's ("assign Globex Corp to Marcus").
+        kind = "companies"
     if target is None:
         return _unsupported(u)
+    person = _PERSON.fullmatch(target.text) and target.text.split()[-1].lower() not in COMPANY_SUFFIXES
+    if implied is None and explicit is None and not target.refers_back and person:
+        # "assign Jane Doe to Marcus": a first and last name is a contact's.
+        kind = "contacts"
     if target.object_type != kind and not target.refers_back:
+        # The fields decide the type: "move Acme Corp to contract sent" moves Acme Corp's deal.
         target = Mention(object_type=kind, text=target.text, qualifier=target.qualifier)
     if target.refers_back and implied is not None and not target.text:
         # "bump it to 75k": an amount belongs to a deal, whatever the last record touched was.
@@ -350,6 +353,7 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
     )
 
 
+_PERSON = re.compile(r"[A-Z][a-z'-]+ [A-Z][a-z'-]+")
 _VERBS = words(
     """
     update change set move mark bump push pull assign reassign give hand rename edit modify raise
