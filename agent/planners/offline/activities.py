@@ -9,7 +9,7 @@ call happened.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Final
 
 from agent.plan import Activity, ActivityType, Mention, Plan, Write
@@ -267,8 +267,3 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
         activity = Activity(type="notes", body=body, when=to_utc_iso(moment))
     write = Write(op="create", object_type=kind, activity=activity, associate_with=mentions)
     return Plan(intent="log_activity", writes=[write])
-
-
-def meeting_end(begin: datetime, minutes: int) -> datetime:
-    """A meeting's end ``minutes`` after ``begin``."""
-    return begin + timedelta(minutes=minutes)

@@ -77,7 +77,6 @@ class DayHit:
     end: int
     day: date
     clock: time | None = None
-    past: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,8 +224,8 @@ class _Finder:
                 matches.append(match)
         return matches
 
-    def day(self, match: re.Match[str], day: date, clock: time | None = None, past: bool = False) -> None:
-        self.found.days.append(DayHit(match.start(), match.end(), day, clock, past))
+    def day(self, match: re.Match[str], day: date, clock: time | None = None) -> None:
+        self.found.days.append(DayHit(match.start(), match.end(), day, clock))
 
     def period(self, match: re.Match[str], first: date, last: date) -> None:
         self.found.periods.append(PeriodHit(match.start(), match.end(), first, last))
@@ -269,7 +268,7 @@ class _Finder:
             clock = {"tonight": time(19, 0), "this morning": time(9, 0), "this afternoon": time(14, 0)}.get(
                 word
             )
-            self.day(m, today + timedelta(days=offset), clock, past=word == "yesterday")
+            self.day(m, today + timedelta(days=offset), clock)
         for m in self.scan(_LEAD + r"\bin\s+" + _NUM + r"\s+(day|week|month)s?\b"):
             self._offset(m, _number(m.group(1)), m.group(2).lower())
         for m in self.scan(_LEAD + _NUM + r"\s+(day|week|month)s?\s+from\s+(?:now|today)\b"):
@@ -284,7 +283,7 @@ class _Finder:
                 self.day(m, monday + timedelta(days=weekday))
             elif which in ("last", "past"):
                 back = (today.weekday() - weekday) % 7 or 7
-                self.day(m, today - timedelta(days=back), past=True)
+                self.day(m, today - timedelta(days=back))
             elif which == "this":
                 self.day(m, today + timedelta(days=(weekday - today.weekday()) % 7))
             else:

@@ -142,11 +142,6 @@ class Utterance:
         """The normalised message in lower case."""
         return self.text.lower()
 
-    @property
-    def words(self) -> list[str]:
-        """Lower-case word tokens (no punctuation)."""
-        return [token.low for token in self.tokens if not token.is_boundary]
-
     def has(self, *words: str) -> bool:
         """True when any of ``words`` (or multi-word phrases) occurs as whole words."""
         return any(re.search(r"(?<![\w'])" + re.escape(word) + r"(?![\w'])", self.low) for word in words)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Final
 
 from agent.plan import Mention, Plan, Value, Write
 from agent.planners.offline.lexicon import COMPANY_SUFFIXES, OBJECT_NOUNS, words
@@ -21,13 +22,13 @@ from agent.planners.offline.slots import (
 from agent.planners.offline.text import Utterance
 from tools.hubspot.types import ObjectType
 
-_CREATE_SKIP = words(
+_CREATE_SKIP: Final[frozenset[str]] = words(
     """
     a an the new another contact contacts person lead prospect company companies account deal deals
     called named titled for record entry :
     """
 )
-_DATE_CUES = (
+_DATE_CUES: Final[tuple[str, ...]] = (
     "close date",
     "closing",
     "closes",
@@ -49,37 +50,19 @@ def _quoted(u: Utterance) -> str | None:
     return m.group(1).strip() if m else None
 
 
-_CALLED = (
+_CALLED: Final[str] = (
+    # A record's own name: after "called"/"named", up to the next field ("for", an amount, a stage).
     r"\b(?:called|named|titled|name it)\s+(?P<name>[^,;]+?)"
     r"(?=\s*(?:[,;]|\.\s|\.?$)|\s+(?:for|with|at|worth|closing|closes|close|by|due|owned|assigned|and|amount|"
     r"valued|in\s+(?:stage|the|appointment|qualified|presentation|decision|contract|closed))\b|\s+[$€£]?\d[\d,.]*\s*(?:k|m|mm|mil|million)?\b)"
 )
 
 
-def _name_after(u: Utterance, cue: str) -> tuple[str, int] | None:
-    """The name after a cue word ("called X", "named X") and the index after it."""
-    for index, token in enumerate(u.tokens):
-        if token.low == cue and index + 1 < len(u.tokens):
-            name, after = u.phrase_at(index + 1, stop=_NAME_STOPS)
-            if name:
-                return name, after
-    return None
-
-
-_NAME_STOPS = words(
-    """
-    for with at on and in to by from as closing closes close worth amount owned assigned stage
-    priority due that who which is are
-    """
-)
-
-
 def _company_mention(u: Utterance, after: int, cues: tuple[str, ...]) -> Mention | None:
+    """The company named after one of ``cues`` ("at Acme", "from Globex") past token ``after``."""
     for index in range(after, len(u.tokens)):
         if u.tokens[index].low in cues:
             mention, _ = u.mention_at(index + 1, "companies")
-            if mention is not None and not mention.refers_back:
-                return mention
             if mention is not None:
                 return mention
     return None
@@ -132,8 +115,8 @@ def _create_contact(u: Utterance, start: int) -> Plan:
     if title:
         values.append(Value(property="jobtitle", value=title))
     lifecycle = find_lifecycle(u)
-    if (lifecycle and lifecycle != "lead") or (lifecycle == "lead" and u.has("as a lead", "as lead")):
-        values.append(Value(property="lifecyclestage", value=lifecycle or "lead"))
+    if lifecycle:
+        values.append(Value(property="lifecyclestage", value=lifecycle))
     owner = find_owner(u)
     if owner:
         values.append(Value(property="hubspot_owner_id", value=owner[0], kind="owner"))
@@ -223,7 +206,7 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
     )
 
 
-_FIELD_WORDS = words(
+_FIELD_WORDS: Final[frozenset[str]] = words(
     """
     the a an close closing date closedate amount value stage deal owner phone number mobile email
     title job name domain lifecycle of on for status priority due me myself we i just finally won lost
@@ -353,8 +336,8 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
     )
 
 
-_PERSON = re.compile(r"[A-Z][a-z'-]+ [A-Z][a-z'-]+")
-_VERBS = words(
+_PERSON: Final[re.Pattern[str]] = re.compile(r"[A-Z][a-z'-]+ [A-Z][a-z'-]+")
+_VERBS: Final[frozenset[str]] = words(
     """
     update change set move mark bump push pull assign reassign give hand rename edit modify raise
     increase lower reduce drop switch put transfer close reopen make
