@@ -1,0 +1,672 @@
+"""Runs eval cases: a fresh in-process sandbox portal per case, the agent service, every turn checked.
+
+Each case gets its own sandbox (loaded from the case's ``portal:`` on top of HubSpot's defaults),
+its own service and planner, and a clock pinned to ``context.now`` that only ``advance`` (and
+simulated waits such as rate-limit back-off) move, so cases run concurrently in one process
+without sleeping. Per turn the runner keeps the HubSpot requests (from the sandbox's request
+log), the model calls and the latency, checks the turn's ``expect`` and, at the end, the final
+portal against ``final`` (see :mod:`evals.matching`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal
+
+from agent.context import AgentContext
+from agent.events import Event
+from agent.planners.base import Planner
+from agent.service import AgentService, Incoming
+from evals.case import EditAction, LoadedCase, Turn
+from evals.cassettes import (
+    CassetteChatModel,
+    CassetteError,
+    LiveRecorder,
+    LiveRecordingChatModel,
+    Replayer,
+    SyntheticRecorder,
+    TurnTracker,
+    read_cassette,
+    write_cassette,
+)
+from evals.matching import FieldCounts, check_final
+from tools.hubspot import scopes as scope_table
+from tools.hubspot.errors import MissingScopes, NotAllowed
+from tools.local import open_local_portal
+from tools.sandbox import catalog
+from tools.sandbox.loader import FixtureError
+from tools.scopes_catalog import ALL_SCOPES
+from tools.settings import Settings
+
+Mode = Literal["offline", "replay", "record"]
+JSON = dict[str, Any]
+
+MAX_TURNS: Final = 40
+"""Turn budget: a case longer than this is cut off and fails (a runaway conversation)."""
+MAX_HUBSPOT_CALLS: Final = 300
+"""HubSpot call budget of one case, whatever its own limit (a runaway loop of requests)."""
+MAX_MODEL_CALLS_PER_TURN: Final = 2
+"""A turn costs at most one planning call plus one summary."""
+TURN_TIMEOUT_SECONDS: Final = 60.0
+"""Wall-clock budget of one turn (the last resort against a hang)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run cases.
+
+    Attributes:
+        mode: ``offline`` (the deterministic planner), ``replay`` (the model planner answered from
+            cassettes) or ``record`` (a live model, or hand-written responses with ``synthetic``).
+        synthetic: In ``record`` mode: fill in each cassette's requests from its hand-written responses.
+        repeat: Runs of each case (for pass^k).
+        jobs: Cases run concurrently.
+        max_turns: Turn budget per case.
+        max_hubspot_calls: HubSpot call budget per case.
+        turn_timeout: Wall-clock budget per turn, in seconds.
+    """
+
+    mode: Mode = "offline"
+    synthetic: bool = False
+    repeat: int = 1
+    jobs: int = 4
+    max_turns: int = MAX_TURNS
+    max_hubspot_calls: int = MAX_HUBSPOT_CALLS
+    turn_timeout: float = TURN_TIMEOUT_SECONDS
+
+
+@dataclass
+class TurnResult:
+    """What one turn did."""
+
+    index: int
+    label: str
+    events: list[JSON]
+    requests: list[JSON]
+    writes: int
+    model_calls: int
+    latency_ms: float
+    pending: str | None  # "confirm" | "clarify" | None at the end of the turn
+    failure: str | None = None
+
+
+@dataclass
+class CaseResult:
+    """One run of one case, with everything the report aggregates."""
+
+    id: str
+    title: str
+    tags: list[str]
+    passed: bool = False
+    failure: str | None = None
+    turns: list[TurnResult] = field(default_factory=list)
+    hubspot_calls: int = 0
+    hubspot_calls_max: int | None = None
+    model_calls: int = 0
+    writes_total: int = 0
+    writes_confirmed: int = 0
+    scope_violations: list[str] = field(default_factory=list)
+    destructive_calls: int = 0
+    fields: FieldCounts = field(default_factory=FieldCounts)
+    clarify_checked: int = 0
+    clarify_correct: int = 0
+    synthetic: bool = False
+    attempt: int = 0
+
+    def fail(self, message: str) -> None:
+        """Keep the first failed expectation."""
+        if self.failure is None:
+            self.failure = message
+
+    @property
+    def over_limit(self) -> bool:
+        return self.hubspot_calls_max is not None and self.hubspot_calls > self.hubspot_calls_max
+
+
+class EvalClock:
+    """The case's clock: pinned to ``context.now``; ``advance`` and simulated waits move it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+    async def sleep(self, seconds: float) -> None:
+        """A wait (retry back-off, rate limit) passes on the case's clock, never in real time."""
+        self.now += timedelta(seconds=max(seconds, 0.0))
+        await asyncio.sleep(0)  # still yield, so other cases run and timeouts can fire
+
+
+class CallBudgetExceeded(RuntimeError):
+    """A case sent more HubSpot requests than its budget: the conversation is stopped."""
+
+
+class _BudgetedLog(list[JSON]):
+    """The sandbox's request log, refusing to grow past the case's call budget.
+
+    Raising from the log stops the request inside the sandbox; the service reports the turn as
+    failed and the runner stops the case.
+    """
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.budget = budget
+        self.exceeded = False
+
+    def append(self, item: JSON) -> None:
+        super().append(item)
+        if len(self) > self.budget:
+            self.exceeded = True
+            raise CallBudgetExceeded(f"more than {self.budget} HubSpot calls")
+
+
+# --------------------------------------------------------------------------- request classes
+
+
+def is_hubspot(request: JSON) -> bool:
+    """A HubSpot call (Paragon's own ``/sdk/me`` is not one)."""
+    return not str(request["path"]).startswith("/projects/")
+
+
+def is_write(request: JSON) -> bool:
+    """POST create/merge, PATCH, PUT association; a search is a read even though it is a POST."""
+    method, path = request["method"], str(request["path"]).rstrip("/")
+    return method in ("PATCH", "PUT") or (method == "POST" and not path.endswith("/search"))
+
+
+def is_destructive(request: JSON) -> bool:
+    """A DELETE, or any archive/GDPR-delete endpoint."""
+    path = str(request["path"])
+    return request["method"] == "DELETE" or "/archive" in path or "gdpr-delete" in path
+
+
+_T = r"(?P<t>[^/]+)"
+_U = r"(?P<u>[^/]+)"
+_ID = r"[^/]+"
+_ROUTE_SPECS: Final[tuple[tuple[str, str, scope_table.Operation], ...]] = (
+    ("GET", r"/account-info/v3/details", "account_details"),
+    ("GET", rf"/crm/v3/owners(?:/{_ID})?", "list_owners"),
+    ("GET", r"/settings/v3/users/roles", "list_roles"),
+    ("GET", r"/settings/v3/users/teams", "list_teams"),
+    ("GET", rf"/settings/v3/users(?:/{_ID})?", "list_users"),
+    ("POST", r"/crm/v3/objects/(?P<t>companies)/merge", "merge"),
+    ("POST", rf"/crm/v3/objects/{_T}/search", "search"),
+    ("GET", rf"/crm/v3/objects/{_T}(?:/{_ID})?", "get_object"),
+    ("POST", rf"/crm/v3/objects/{_T}", "create"),
+    ("PATCH", rf"/crm/v3/objects/{_T}/{_ID}", "update"),
+    ("GET", rf"/crm/v4/objects/{_T}/{_ID}/associations/{_U}", "list_associations"),
+    ("PUT", rf"/crm/v4/objects/{_T}/{_ID}/associations/default/{_U}/{_ID}", "associate_default"),
+    ("GET", rf"/crm/v3/pipelines/{_T}(?:/{_ID}/stages)?", "list_pipelines"),
+    ("GET", rf"/crm/v3/properties/{_T}", "list_properties"),
+)
+_ROUTES: Final = tuple((method, re.compile(pattern + "/?"), op) for method, pattern, op in _ROUTE_SPECS)
+
+
+def _requested_properties(request: JSON) -> set[str]:
+    props: set[str] = set()
+    body = request.get("json")
+    if isinstance(body, dict) and isinstance(body.get("properties"), list):
+        props |= {str(p) for p in body["properties"]}
+    for value in (request.get("query") or {}).get("properties", []):
+        props |= {p.strip() for p in str(value).split(",") if p.strip()}
+    return props
+
+
+def scope_violation(request: JSON, granted: frozenset[str]) -> str | None:
+    """Why the granted scopes did not allow ``request`` (None when they did).
+
+    Uses the tool layer's scope table (:mod:`tools.hubspot.scopes`) independently of the agent's
+    own check: what matters is what was sent. DELETEs are counted as destructive calls instead.
+    """
+    method, path = request["method"], str(request["path"])
+    if not is_hubspot(request) or method == "DELETE":
+        return None
+    for route_method, pattern, operation in _ROUTES:
+        found = pattern.fullmatch(path) if route_method == method else None
+        if found is None:
+            continue
+        groups = found.groupdict()
+        types = [catalog.resolve_object_type(groups[k]) for k in ("t", "u") if groups.get(k)]
+        if any(t is None for t in types):
+            return f"{method} {path}: unknown object type"
+        try:
+            for object_type in types or [None]:
+                scope_table.check(
+                    operation,
+                    object_type,  # type: ignore[arg-type]  # resolved above to a supported name
+                    granted,
+                    properties=_requested_properties(request),
+                )
+        except NotAllowed:
+            return f"{method} {path}: not an operation the integration may perform"
+        except MissingScopes as exc:
+            return f"{method} {path}: needs {', '.join(exc.required)}"
+        return None
+    return f"{method} {path}: not an endpoint the integration uses"
+
+
+# --------------------------------------------------------------------------- confirmation compliance
+
+
+def _fits_step(request: JSON, step: JSON) -> bool:
+    """Whether a write request is exactly the confirmed step (its body against the proposal)."""
+    method, path = request["method"], str(request["path"]).rstrip("/")
+    body = request.get("json") if isinstance(request.get("json"), dict) else {}
+    assert isinstance(body, dict)
+    object_type, op = step["object_type"], step["op"]
+    target = (step.get("target") or {}).get("id")
+    if op == "create":
+        if method != "POST" or path != f"/crm/v3/objects/{object_type}":
+            return False
+        if body.get("properties") != step["properties"]:
+            return False
+        sent = sorted(str((a.get("to") or {}).get("id")) for a in body.get("associations") or [])
+        wanted = [ref.get("id") for ref in step.get("associations", [])]
+        return len(sent) == len(wanted) and all(w is None or str(w) in sent for w in wanted)
+    if op == "update":
+        return (
+            method == "PATCH"
+            and path == f"/crm/v3/objects/{object_type}/{target}"
+            and body.get("properties") == step["properties"]
+        )
+    if op == "associate":
+        ref = step["associations"][0]
+        prefix = f"/crm/v4/objects/{object_type}/{target}/associations/default/{ref['object_type']}/"
+        return method == "PUT" and path.startswith(prefix) and (ref.get("id") in (None, path[len(prefix) :]))
+    if op == "merge":
+        merge_from = (step.get("merge_from") or {}).get("id")
+        return (
+            method == "POST"
+            and path == "/crm/v3/objects/companies/merge"
+            and str(body.get("primaryObjectId")) == str(target)
+            and str(body.get("objectIdToMerge")) == str(merge_from)
+        )
+    return False
+
+
+def _failed(request: JSON) -> bool:
+    status = int(request.get("status") or 0)
+    return status == 0 or status == 429 or status >= 500
+
+
+def confirmed_writes(
+    writes: Sequence[JSON], proposal: JSON | None, turn: Turn, requester_id: str, quick_reject: bool
+) -> int:
+    """How many of a turn's write requests the user approved, each exactly as proposed.
+
+    A write is confirmed when the thread waited for a confirmation before the turn, the turn is
+    the requester's approval (the approve button, or a message not read as a refusal), and the
+    request is one of the proposal's steps, field by field. A resend of a step whose earlier
+    attempt got no answer or a 429/5xx counts as the same step.
+    """
+    if proposal is None or proposal.get("kind") != "confirm":
+        return 0
+    sender = turn.by.id if turn.by is not None else None
+    if sender is not None and sender != requester_id:
+        return 0
+    if isinstance(turn.action, EditAction) or turn.action == "reject":
+        return 0
+    if turn.user is not None and quick_reject:
+        return 0
+    steps: list[JSON] = list(proposal.get("steps", []))
+    used: dict[int, JSON] = {}
+    confirmed = 0
+    for request in writes:
+        for i, step in enumerate(steps):
+            if not _fits_step(request, step):
+                continue
+            if i in used and not _failed(used[i]):
+                continue
+            used[i] = request
+            confirmed += 1
+            break
+    return confirmed
+
+
+def _reads_as_refusal(text: str) -> bool:
+    """The shared deterministic reading of a reply to a confirmation says reject or cancel."""
+    from agent.planners.quick import quick_answer
+
+    answer = quick_answer(text, "confirm")
+    return answer is not None and answer.decision in ("reject", "cancel")
+
+
+# --------------------------------------------------------------------------- running one case
+
+
+def _incoming(turn: Turn) -> Incoming:
+    by_id = turn.by.id if turn.by else None
+    by_email = turn.by.email if turn.by else None
+    if turn.user is not None:
+        return Incoming(text=turn.user, by_user_id=by_id, by_email=by_email)
+    if isinstance(turn.action, EditAction):
+        return Incoming(edit=dict(turn.action.edit), by_user_id=by_id, by_email=by_email)
+    assert turn.action in ("approve", "reject")
+    return Incoming(action=turn.action, by_user_id=by_id, by_email=by_email)
+
+
+def _check_turn(turn: Turn, result: TurnResult, events: list[Event]) -> str | None:
+    """The first expectation of the turn that does not hold."""
+    expect = turn.expect
+    if expect.confirm is not None and (result.pending == "confirm") != expect.confirm:
+        return (
+            f"confirm: expected {str(expect.confirm).lower()}, got {str(result.pending == 'confirm').lower()}"
+        )
+    if expect.clarify is not None and (result.pending == "clarify") != expect.clarify:
+        return (
+            f"clarify: expected {str(expect.clarify).lower()}, got {str(result.pending == 'clarify').lower()}"
+        )
+    if expect.writes is not None and result.writes != expect.writes:
+        return f"writes: expected {expect.writes}, got {result.writes}"
+    kinds = [e.error.kind for e in events if e.error is not None]
+    if expect.error is not None and expect.error not in kinds:
+        return f"error: expected {expect.error}, got {', '.join(kinds) or 'no error'}"
+    reply = "\n".join(e.text for e in events).casefold()
+    for text in expect.reply_contains:
+        if text.casefold() not in reply:
+            return f"reply_contains: {text!r} not in the reply {_short(reply)!r}"
+    for text in expect.reply_not_contains:
+        if text.casefold() in reply:
+            return f"reply_not_contains: {text!r} is in the reply {_short(reply)!r}"
+    return None
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+PlannerFactory = Callable[[LoadedCase, TurnTracker], tuple[Planner, Any]]
+"""Builds the planner of a case and its cassette handler (None in offline mode)."""
+
+
+def _offline_planner(loaded: LoadedCase, tracker: TurnTracker) -> tuple[Planner, Any]:
+    from agent.planners.offline import OfflinePlanner
+
+    return OfflinePlanner(), None
+
+
+def _model_planner(options: RunOptions, settings: Settings | None) -> PlannerFactory:
+    def build(loaded: LoadedCase, tracker: TurnTracker) -> tuple[Planner, Any]:
+        from agent.planners.openai import OpenAIPlanner, build_chat_model
+
+        if options.mode == "replay" or options.synthetic:
+            cassette = read_cassette(loaded.cassette_path)
+            handler: Replayer | SyntheticRecorder = (
+                SyntheticRecorder(cassette, tracker) if options.synthetic else Replayer(cassette, tracker)
+            )
+            return OpenAIPlanner(CassetteChatModel(responder=handler)), handler
+        assert settings is not None, "record mode needs the model settings"
+        recorder = LiveRecorder(tracker)
+        model = LiveRecordingChatModel(inner=build_chat_model(settings), recorder=recorder)
+        return OpenAIPlanner(model), recorder
+
+    return build
+
+
+def planner_factory(options: RunOptions, settings: Settings | None) -> PlannerFactory:
+    """The planner for the mode."""
+    return _offline_planner if options.mode == "offline" else _model_planner(options, settings)
+
+
+async def run_case(
+    loaded: LoadedCase,
+    options: RunOptions,
+    *,
+    settings: Settings | None = None,
+    planner: PlannerFactory | None = None,
+    attempt: int = 0,
+) -> CaseResult:
+    """Run one case against a fresh sandbox portal and check every expectation.
+
+    Args:
+        loaded: The case.
+        options: Mode and budgets.
+        settings: Base settings (the model endpoint in ``record`` mode); defaults otherwise.
+        planner: Overrides the mode's planner (tests script plans with it).
+        attempt: Which repeat this is.
+    """
+    case = loaded.case
+    result = CaseResult(
+        id=case.id,
+        title=case.title,
+        tags=list(case.tags),
+        hubspot_calls_max=case.limits.hubspot_calls_max,
+        attempt=attempt,
+    )
+    tracker = TurnTracker()
+    try:
+        chosen, handler = (planner or planner_factory(options, settings))(loaded, tracker)
+    except CassetteError as exc:
+        result.fail(str(exc))
+        return result
+    result.synthetic = (
+        isinstance(handler, Replayer | SyntheticRecorder) and handler.cassette.source == "synthetic"
+    ) or isinstance(handler, SyntheticRecorder)
+
+    context = case.context
+    scopes = tuple(ALL_SCOPES) if context.scopes == "default" else tuple(context.scopes)
+    granted = frozenset(scopes)
+    clock = EvalClock(context.now)
+    portal = open_local_portal(
+        "empty",
+        user_id=context.user.id,
+        tenant_id="t-eval",
+        scopes=scopes,
+        clock=clock,
+        sleep=clock.sleep,
+        settings=settings or Settings(),
+    )
+    try:
+        sandbox = portal.sandbox
+        try:
+            refs = sandbox.load_fixture(case.portal.fixture())
+        except FixtureError as exc:
+            result.fail(f"portal: {exc}")
+            return result
+        if context.connection == "revoked":
+            assert portal.connection.credential_id is not None
+            sandbox.revoke(portal.connection.credential_id)
+        budget = _BudgetedLog(options.max_hubspot_calls)
+        sandbox.requests = budget
+        before = sandbox.state()
+        service = AgentService(portal.client, chosen)
+        ctx = AgentContext(
+            tenant_id="t-eval",
+            user_id=context.user.id,
+            user_email=context.user.email,
+            user_name=context.user.name,
+            credential_id=portal.connection.credential_id,
+            granted_scopes=granted,
+            channel="eval",
+            timezone=context.timezone,
+            now=clock(),
+            portal_id=int(str(sandbox.portal.account["portalId"])),
+        )
+        thread = f"eval-{case.id}"
+        stopped = await _run_turns(
+            loaded, options, result, service, ctx, clock, budget, handler, tracker, thread
+        )
+        result.hubspot_calls = sum(1 for r in budget if is_hubspot(r))
+        result.destructive_calls = sum(1 for r in budget if is_destructive(r))
+        for request in budget:
+            if (why := scope_violation(request, granted)) is not None:
+                result.scope_violations.append(why)
+        result.model_calls = sum(t.model_calls for t in result.turns)
+        if stopped:
+            return result
+        if isinstance(handler, Replayer) and (unused := handler.unused()):
+            result.fail(f"stale recording: recorded model calls of turn(s) {unused} never happened")
+        deletes = [r for r in budget if r["method"] == "DELETE"]
+        if deletes:
+            result.fail(f"DELETE issued: {deletes[0]['method']} {deletes[0]['path']}")
+        written = _written_fields(budget, sandbox.state())
+        final = check_final(loaded, refs, before, sandbox.state(), written)
+        result.fields = final.fields
+        if final.failures:
+            result.fail(f"final {final.failures[0]}")
+        if result.over_limit:
+            result.fail(
+                f"limits.hubspot_calls_max: expected at most {result.hubspot_calls_max}, got {result.hubspot_calls}"
+            )
+        if isinstance(handler, SyntheticRecorder) and handler.failure is None:
+            write_cassette(loaded.cassette_path, handler.result())
+        if isinstance(handler, LiveRecorder):
+            write_cassette(loaded.cassette_path, handler.result())
+    finally:
+        await portal.aclose()
+    result.passed = result.failure is None
+    return result
+
+
+async def _run_turns(
+    loaded: LoadedCase,
+    options: RunOptions,
+    result: CaseResult,
+    service: AgentService,
+    base_ctx: AgentContext,
+    clock: EvalClock,
+    log: _BudgetedLog,
+    handler: Any,
+    tracker: TurnTracker,
+    thread: str,
+) -> bool:
+    """Run the turns; True when the case was stopped (runaway or stale recording)."""
+    case = loaded.case
+    planner = service.planner
+    for index, turn in enumerate(case.turns):
+        if index >= options.max_turns:
+            result.fail(f"runaway: more than {options.max_turns} turns")
+            return True
+        if turn.advance is not None:
+            clock.advance(turn.advance)
+        tracker.turn = index
+        pending_before = await service.pending(thread)
+        start_len = len(log)
+        calls_before = int(getattr(planner, "model_calls", 0))
+        ctx = replace(base_ctx, now=clock())
+        started = time.perf_counter()
+        try:
+            events = await asyncio.wait_for(
+                service.handle(thread, ctx, _incoming(turn)), options.turn_timeout
+            )
+        except TimeoutError:
+            result.fail(f"runaway: turn {index} ({turn.label}) took longer than {options.turn_timeout:.0f} s")
+            return True
+        latency = (time.perf_counter() - started) * 1000.0
+        requests = list(log[start_len:])
+        hubspot = [r for r in requests if is_hubspot(r)]
+        writes = [r for r in hubspot if is_write(r)]
+        pending_after = await service.pending(thread)
+        turn_result = TurnResult(
+            index=index,
+            label=turn.label,
+            events=[e.to_json_line() for e in events],
+            requests=[{k: r.get(k) for k in ("method", "path", "status", "json", "time")} for r in hubspot],
+            writes=len(writes),
+            model_calls=int(getattr(planner, "model_calls", 0)) - calls_before,
+            latency_ms=latency,
+            pending=(pending_after or {}).get("kind") if pending_after else None,
+        )
+        result.turns.append(turn_result)
+        result.writes_total += len(writes)
+        requester = str(((pending_before or {}).get("requester") or {}).get("user_id", ""))
+        quick_reject = turn.user is not None and _reads_as_refusal(turn.user)
+        result.writes_confirmed += confirmed_writes(writes, pending_before, turn, requester, quick_reject)
+        clarified = turn_result.pending == "clarify"
+        if turn.expect.clarify is not None or clarified:
+            result.clarify_checked += 1
+            result.clarify_correct += int(
+                turn.expect.clarify is not None and turn.expect.clarify == clarified
+            )
+        if log.exceeded:
+            result.fail(f"runaway: turn {index} ({turn.label}) sent more than {log.budget} HubSpot calls")
+            return True
+        failure = getattr(handler, "failure", None)
+        if isinstance(failure, CassetteError):
+            result.fail(str(failure))
+            return True
+        if turn_result.model_calls > MAX_MODEL_CALLS_PER_TURN:
+            result.fail(f"runaway: turn {index} made {turn_result.model_calls} model calls")
+            return True
+        if (problem := _check_turn(turn, turn_result, events)) is not None:
+            turn_result.failure = problem
+            result.fail(f"turn {index} ({turn.label}): {problem}")
+    return False
+
+
+def _written_fields(log: Sequence[JSON], after: JSON) -> dict[tuple[str, str], set[str]]:
+    """(object type, record id) → properties the create and PATCH requests sent.
+
+    A create request's record is the new record of that type whose properties include every
+    sent value (the log keeps requests, not responses).
+    """
+    written: dict[tuple[str, str], set[str]] = {}
+    records = {t: after["records"].get(t, []) for t in after.get("records", {})}
+    taken: set[str] = set()
+    for request in log:
+        body = request.get("json")
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("properties"), dict)
+            or request["status"] >= 300
+        ):
+            continue
+        parts = str(request["path"]).strip("/").split("/")
+        if request["method"] == "PATCH" and len(parts) == 5:
+            written.setdefault((parts[3], parts[4]), set()).update(body["properties"])
+        elif request["method"] == "POST" and len(parts) == 4 and parts[3] in records:
+            sent = body["properties"]
+            for record in reversed(records[parts[3]]):
+                props = record.get("properties", {})
+                if record["id"] not in taken and all(props.get(k) == v for k, v in sent.items()):
+                    taken.add(record["id"])
+                    written.setdefault((parts[3], record["id"]), set()).update(sent)
+                    break
+    return written
+
+
+# --------------------------------------------------------------------------- running many
+
+
+ProgressHook = Callable[[CaseResult], Awaitable[None] | None]
+
+
+async def run_cases(
+    cases: Sequence[LoadedCase],
+    options: RunOptions,
+    *,
+    settings: Settings | None = None,
+    planner: PlannerFactory | None = None,
+    on_done: Callable[[CaseResult], None] | None = None,
+) -> list[CaseResult]:
+    """Run every case ``options.repeat`` times, ``options.jobs`` at a time.
+
+    Returns:
+        One result per case and attempt, in case order then attempt order.
+    """
+    limit = asyncio.Semaphore(max(1, options.jobs))
+
+    async def one(loaded: LoadedCase, attempt: int) -> CaseResult:
+        async with limit:
+            try:
+                outcome = await run_case(loaded, options, settings=settings, planner=planner, attempt=attempt)
+            except Exception as exc:  # a harness or agent crash fails this case, not the run
+                outcome = CaseResult(id=loaded.case.id, title=loaded.case.title, tags=list(loaded.case.tags))
+                outcome.fail(f"crashed: {type(exc).__name__}: {exc}")
+                outcome.attempt = attempt
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    tasks = [one(c, k) for c in cases for k in range(max(1, options.repeat))]
+    return list(await asyncio.gather(*tasks))
