@@ -141,6 +141,55 @@ def audit(
     show_audit(thread_id=thread, user_id=user, as_json=json_lines, limit=limit)
 
 
+class EvalMode(StrEnum):
+    offline = "offline"
+    replay = "replay"
+    record = "record"
+
+
+@app.command("eval")
+def eval_(
+    cases: Annotated[Path, typer.Option("--cases", metavar="DIR", help="Directory of case files")] = Path(
+        "evals/cases"
+    ),
+    mode: Annotated[
+        EvalMode, typer.Option("--mode", help="offline (no model), replay (cassettes) or record")
+    ] = EvalMode.offline,
+    synthetic: Annotated[
+        bool,
+        typer.Option(
+            "--synthetic", help="With --mode record: fill in cassette requests from their written responses"
+        ),
+    ] = False,
+    repeat: Annotated[int, typer.Option("--repeat", metavar="K", help="Runs per case (pass^k)", min=1)] = 1,
+    keyword: Annotated[
+        str | None, typer.Option("-k", metavar="SUBSTRING", help="Only cases whose id contains this")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only cases with this tag (repeatable)")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", metavar="PATH", help="Write PATH.json and PATH.md")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", metavar="N", help="Cases run concurrently", min=1)] = 4,
+) -> None:
+    """Run the evaluation suite against fresh sandbox portals and report; exit 1 when a case fails."""
+    from evals.command import EvalRequest, run_eval
+
+    request = EvalRequest(
+        cases=cases,
+        mode=mode.value,
+        synthetic=synthetic,
+        repeat=repeat,
+        keyword=keyword,
+        tags=tuple(tag or ()),
+        report=report,
+        jobs=jobs,
+    )
+    code, _ = run_eval(request)
+    raise typer.Exit(code=code)
+
+
 def main() -> None:
     """Console-script entry point: settings problems are reported by name, never as a traceback."""
     try:
