@@ -217,6 +217,20 @@ def test_what_cannot_be_mapped_is_reported_not_guessed(message: str, words: list
     assert result.not_understood == words
 
 
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("note on Acme: they want to delete their old data", "log_activity"),
+        ("log a call with Jane, she asked us to export her data", "log_activity"),
+        ("remind me to remove the old logo from the deck", "log_activity"),
+        ("send me a list of my deals", "question"),
+        ("delete the note on Acme", "unsupported"),
+    ],
+)
+def test_refusal_words_inside_a_note_or_task_are_content_not_requests(message: str, intent: str) -> None:
+    assert plan(message).intent == intent
+
+
 def test_logging_an_email_is_not_sending_one() -> None:
     result = plan("log an email to Jane: sent the contract")
     assert (result.intent, result.refusal) == ("log_activity", None)

@@ -123,12 +123,7 @@ def _mentions(u: Utterance, start: int, header_end: int, kind: ActivityType) -> 
             continue
         if mention.object_type in ("tasks", "notes", "calls", "meetings", "emails"):
             continue
-        if (
-            kind == "tasks"
-            and prep in ("to", "for")
-            and not mention.refers_back
-            and not _looks_named(mention.text)
-        ):
+        if kind == "tasks" and prep != "with" and not mention.refers_back and not _looks_named(mention.text):
             continue
         if mention not in found:
             found.append(mention)

@@ -53,7 +53,7 @@ _REFUSALS: Final[tuple[tuple[Refusal, re.Pattern[str]], ...]] = (
     (
         "outside_integration",
         re.compile(
-            r"^(?:please\s+|can you\s+|could you\s+)?(?:send|email|e-mail|text|sms|message)\b(?!.*\blog\b)|"
+            r"^(?:please\s+|can you\s+|could you\s+)?(?:send|email|e-mail|text|sms|message)\b(?!\s+(?:me|us)\b)(?!.*\blog\b)|"
             r"\bsend\s+(?:an?\s+|the\s+)?(?:email|e-mail|message|mail|text|sms)\b(?!.*\blog\b)|"
             r"\b(?:export|download|csv|excel|spreadsheet|workflows?|sequences?|enroll|campaigns?|import|webhooks?|zap|"
             r"dashboards?|landing page|slack message|whatsapp)\b|\b(?:create|add|build|set up)\s+(?:(?:a|an|new|another)\s+)*(?:report|pipeline|property|field|user|team|owner|list|view|form)\b",
@@ -104,8 +104,28 @@ def local_now(given: PlanningInput) -> datetime:
         return given.now
 
 
-def _refusal(u: Utterance) -> Plan | None:
+def _refusal_scope(u: Utterance, start: int) -> str:
+    """The words that carry the request: an activity's body or a task's subject is content.
+
+    "note on Acme: they want to delete old data" logs a note; "remind me to remove the old logo"
+    creates a task. Only their header ("note on Acme", "remind me") can ask for a deletion.
+    """
     text = u.text
+    if start >= len(u.tokens) or _activity_type(u, start) is None:
+        return text
+    end = len(text)
+    for cue in (r":(?!\d)", r"\s[-–]\s", r"\b(?:saying|that)\b", r","):
+        m = re.search(cue, text)
+        if m and m.start() > 0:
+            end = min(end, m.start())
+    subject = re.search(r"\b(?:remind me|reminder|task|me)\s+to\b", text, re.IGNORECASE)
+    if subject:
+        end = min(end, subject.end())
+    return text[:end]
+
+
+def _refusal(u: Utterance, start: int) -> Plan | None:
+    text = _refusal_scope(u, start)
     for refusal, pattern in _REFUSALS:
         if pattern.search(text):
             if refusal == "archive" and re.search(r"\b(?:remove|get rid of)\b.*\b(?:from|off)\b", text, re.I):
@@ -118,8 +138,8 @@ def _refusal(u: Utterance) -> Plan | None:
             ):
                 continue
             return Plan(intent="unsupported", refusal=refusal)
-    if _INJECTION.search(text):
-        return Plan(intent="unsupported", not_understood=[text])
+    if _INJECTION.search(u.text):
+        return Plan(intent="unsupported", not_understood=[u.raw])
     return None
 
 
@@ -199,10 +219,10 @@ def plan_message(message: str, given: PlanningInput) -> Plan:
         return Plan(intent="answer", answer=quick)
     now = local_now(given)
     u = read(stripped, given, now)
-    refusal = _refusal(u)
+    start = request_start(u)
+    refusal = _refusal(u, start)
     if refusal is not None:
         return refusal
-    start = request_start(u)
     if start >= len(u.tokens):
         return Plan(intent="unsupported", not_understood=content_words(u) or [stripped])
     if given.pending != "none":
