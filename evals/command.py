@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,6 +62,10 @@ def run_eval(
     """
     out = console or Console()
     err = err_console or Console(stderr=True)
+    root = logging.getLogger()
+    if not root.handlers:
+        # The agent logs a failed turn with its traceback; the report already names the failure.
+        root.addHandler(logging.NullHandler())
     try:
         loaded = load_cases(request.cases)
     except (CaseFileError, FileNotFoundError) as exc:
