@@ -639,6 +639,32 @@ ACTIVITIES += [
 ]
 
 
+ACTIVITIES += [
+    # Domains name companies, emails contacts, pronouns the conversation's records.
+    (
+        "note on acme.com: renewal looks likely",
+        activity("notes", [company("acme.com")], body="renewal looks likely"),
+    ),
+    (
+        "log a call with them",
+        activity("calls", [{"object_type": "contacts", "refers_back": True, "text": ""}], body=None),
+    ),
+    (
+        "add a note to her: prefers email",
+        activity("notes", [{"object_type": "contacts", "refers_back": True}], body="prefers email"),
+    ),
+]
+LINKS += [
+    (
+        "link jane@acme.com to acme.com",
+        {
+            "intent": "associate",
+            "writes": [{"target": contact("jane@acme.com"), "associate_with": [company("acme.com")]}],
+        },
+    ),
+]
+
+
 @pytest.mark.parametrize(("message", "expected"), CREATES, ids=[case[0] for case in CREATES])
 def test_creates_records_from_varied_phrasing(message: str, expected: dict[str, Any]) -> None:
     assert_matches(plan(message).model_dump(), expected)
