@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from agent.planners.offline.lexicon import DEFAULT_STAGE_LABELS, LIFECYCLE_STAGES, STOPWORDS
 from agent.planners.offline.text import Utterance
@@ -103,17 +103,18 @@ def find_stage(u: Utterance, labels: list[str], allow_single: bool = True) -> St
     known = labels or list(DEFAULT_STAGE_LABELS)
     plain = {label: " ".join(re.sub(r"[^a-z0-9]+", " ", label.lower()).split()) for label in known}
     words = [token for token in u.tokens if not token.is_boundary]
+    norms = [re.sub(r"[^a-z0-9]+", " ", token.text.lower()).strip() for token in words]
     best: tuple[float, int, StageHit] | None = None
     for size in (5, 4, 3, 2):
+        # Labels of about this many words ("Decision Maker Bought-In" is four).
+        targets = {label: target for label, target in plain.items() if abs(len(target.split()) - size) <= 1}
+        if not targets:
+            continue
         for index in range(len(words) - size + 1):
-            window = words[index : index + size]
-            text = " ".join(re.sub(r"[^a-z0-9]+", " ", token.text.lower()).strip() for token in window)
-            for label, target in plain.items():
-                if abs(len(target.split()) - size) > 1:
-                    continue
-                score = fuzz.ratio(text, target)
-                if score >= 88 and (best is None or (score, size) > (best[0], best[1])):
-                    best = (score, size, StageHit(label, window[0].start, window[-1].end))
+            text = " ".join(norms[index : index + size])
+            found = process.extractOne(text, targets, scorer=fuzz.ratio, score_cutoff=88)
+            if found is not None and (best is None or (found[1], size) > (best[0], best[1])):
+                best = (found[1], size, StageHit(found[2], words[index].start, words[index + size - 1].end))
     if best is not None:
         return best[2]
     if allow_single:

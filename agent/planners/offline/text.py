@@ -19,7 +19,8 @@ from agent.planners.offline.dates import Temporal, find_temporal
 from agent.planners.offline.lexicon import COMPANY_SUFFIXES, OBJECT_NOUNS, normalize, words
 from tools.hubspot.types import ObjectType
 
-_EMAIL: Final[re.Pattern[str]] = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The lookbehind makes a scan linear: a match may only start where a word starts.
+_EMAIL: Final[re.Pattern[str]] = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DOMAIN: Final[re.Pattern[str]] = re.compile(
     r"(?<![\w@.])(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+(?:com|io|co|net|org|ai|de|uk|fr|app|dev|us|biz|tech|eu|ca|au|nl|ch|es|it|se|info))\b/?",
     re.IGNORECASE,
