@@ -654,6 +654,76 @@ ACTIVITIES += [
         activity("notes", [{"object_type": "contacts", "refers_back": True}], body="prefers email"),
     ),
 ]
+# Shorthand and typos as typed in a hurry.
+CREATES += [
+    (
+        "new opp w/ Initech 2mm closing EOQ",
+        create(
+            "deals",
+            [value("dealname", "Initech deal"), value("amount", "2000000"), value("closedate", "2026-03-31")],
+            [company("Initech")],
+        ),
+    ),
+    (
+        "crete a new company Umbrella Corp, umbrella.com",
+        create("companies", [value("name", "Umbrella Corp"), value("domain", "umbrella.com")]),
+    ),
+]
+UPDATES += [
+    (
+        "update acct Globex phone to +1 212 555 0199",
+        update(company("Globex"), [value("phone", "+1 212 555 0199")]),
+    ),
+    (
+        "move the initech opp to decison maker bought in",
+        update(deal("initech"), [value("dealstage", "Decision Maker Bought-In", "stage")]),
+    ),
+    ("mark globex dael as closed won", update(deal("globex"), [value("dealstage", "Closed Won", "stage")])),
+    ("updte the amount on the acme deal to 55k", update(deal("acme"), [value("amount", "55000")])),
+    (
+        "assing the globex deal to priya",
+        update(deal("globex"), [value("hubspot_owner_id", "priya", "owner")]),
+    ),
+]
+ACTIVITIES += [
+    (
+        "book mtg w/ jane tmrw 2pm 30 mins re onboarding",
+        activity(
+            "meetings",
+            [contact("jane")],
+            subject="onboarding",
+            when="2026-03-03T19:00:00Z",
+            end="2026-03-03T19:30:00Z",
+            status="SCHEDULED",
+        ),
+    ),
+    (
+        "f/u w/ Hank EOW hi pri",
+        activity(
+            "tasks",
+            [contact("Hank")],
+            subject="Follow up with Hank",
+            when="2026-03-06T22:00:00Z",
+            priority="HIGH",
+        ),
+    ),
+    (
+        "log a mtg with Dana yesterday: went well, wants a proposal",
+        activity(
+            "meetings", [contact("Dana")], body="went well, wants a proposal", when="2026-03-01T15:00:00Z"
+        ),
+    ),
+    (
+        "creat a task to send pricing to Jane Doe tomorrow",
+        activity(
+            "tasks", [contact("Jane Doe")], subject="Send pricing to Jane Doe", when="2026-03-03T14:00:00Z"
+        ),
+    ),
+    (
+        "add note to Initech acct - CFO approved budget",
+        activity("notes", [company("Initech")], body="CFO approved budget"),
+    ),
+]
 LINKS += [
     (
         "link jane@acme.com to acme.com",

@@ -344,6 +344,55 @@ LOOKUPS += [
     ),
 ]
 
+# Shorthand, typos and lower-case names.
+COUNTS_AND_LISTS += [
+    (
+        "how many opps are in contract sent",
+        question(
+            kind="count",
+            object_type="deals",
+            conditions=[
+                {"property": "dealstage", "operator": "EQ", "value": "Contract Sent", "kind": "stage"}
+            ],
+        ),
+    ),
+    (
+        "show me my opps closing in Q3",
+        question(
+            kind="list",
+            object_type="deals",
+            conditions=[
+                ME,
+                {
+                    "property": "closedate",
+                    "operator": "BETWEEN",
+                    "value": "2026-07-01",
+                    "high_value": "2026-09-30",
+                },
+            ],
+        ),
+    ),
+    (
+        "what's the total of my pipeline this quarter",
+        question(kind="sum", object_type="deals", deal_status="open", conditions=[ME, THIS_QUARTER]),
+    ),
+]
+LOOKUPS += [
+    (
+        "whats the stage of the globex opp",
+        question(kind="lookup", object_type="deals", about=about("deals", "globex"), fields=["dealstage"]),
+    ),
+    (
+        "whos the owner of the acme acct",
+        question(
+            kind="lookup",
+            object_type="companies",
+            about=about("companies", "acme"),
+            fields=["hubspot_owner_id"],
+        ),
+    ),
+]
+
 ASSOCIATIONS = [
     (
         "contacts at Acme",
@@ -361,6 +410,10 @@ ASSOCIATIONS = [
     (
         "deals for Acme Corp",
         question(kind="associations", object_type="deals", about=about("companies", "Acme Corp")),
+    ),
+    (
+        "list contcts at globex",
+        question(kind="associations", object_type="contacts", about=about("companies", "globex")),
     ),
 ]
 

@@ -245,7 +245,7 @@ _MERGE: Final[re.Pattern[str]] = re.compile(
 )
 _ADD_TO_RECORD: Final[re.Pattern[str]] = re.compile(
     # "add Dana to the Initech deal" links records; "add a contact to ..." creates one.
-    r"^add\s+(?!(?:a|an|new|the)\s+(?:new\s+)?(?:contact|company|deal|note|task|call|meeting|email)\b)"
+    r"^add\s+(?!(?:(?:a|an|new|the)\s+)?(?:new\s+)?(?:contact|company|deal|note|task|call|meeting|email)\b)"
     r"[\w .'-]+?\s+to\s+(?:the\s+)?[\w .'-]+?\s+(?:deal|company|account)\b",
     re.I,
 )

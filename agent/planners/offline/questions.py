@@ -149,6 +149,9 @@ _NOT_NAMES: Final[frozenset[str]] = BREAK_WORDS | words(
 )
 
 
+_NOT_RECORDS: Final[frozenset[str]] = words("hubspot portal account pipeline least most all once each every")
+
+
 def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None:
     """The record a question is about: "Jane's deals", "contacts at Initech", "does Globex have"."""
     tokens = u.tokens
@@ -212,15 +215,11 @@ def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None
                 two_words = index + 2 < len(tokens) and not tokens[index + 2].is_boundary
                 default = "contacts" if two_words else "companies"
             mention, _ = u.mention_at(index + 1, default)
-            if mention is not None and (
-                mention.refers_back
-                or mention.text[:1].isupper()
-                or "@" in mention.text
-                or "." in mention.text
-            ):
-                if mention.text.lower() in ("hubspot", "portal", "account", "pipeline"):
-                    continue
-                return mention
+            if mention is None or mention.text.lower() in _NOT_RECORDS:
+                continue
+            if low == "in" and not mention.text[:1].isupper():
+                continue  # "deals in contract sent": a stage, not a record
+            return mention
     return None
 
 

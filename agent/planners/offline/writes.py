@@ -158,7 +158,10 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
         if index <= start:
             continue
         if token.low in ("for", "at", "with") and u.tokens[index - 1].low not in ("closing", "due"):
-            mention, _ = u.mention_at(index + 1, "contacts" if token.low == "with" else "companies")
+            # "a deal with Jane Doe" is with a person; "with Initech", a lone word, with a company.
+            two_words = index + 2 < len(u.tokens) and u.tokens[index + 2].text[:1].isupper()
+            default: ObjectType = "contacts" if token.low == "with" and two_words else "companies"
+            mention, _ = u.mention_at(index + 1, default)
             if mention is None or (mention.object_type == "deals"):
                 continue
             if mention.object_type == "contacts" and contact is None:
