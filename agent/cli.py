@@ -190,6 +190,55 @@ def eval_(
     raise typer.Exit(code=code)
 
 
+@app.command()
+def sync(
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", help="The tenant to sync (default: ALYSIO_TENANT_ID)")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object")] = False,
+) -> None:
+    """Sync HubSpot users, owners and teams into the identity store (the configured HubSpot mode)."""
+    from agent.identity.commands import run_sync
+
+    raise typer.Exit(code=run_sync(tenant=tenant, as_json=json_output))
+
+
+connection_app = typer.Typer(help="HubSpot connections: list them, mark one uninstalled or reconnected.")
+app.add_typer(connection_app, name="connection")
+
+
+@connection_app.command("list")
+def connection_list(
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON list")] = False,
+) -> None:
+    """List the known HubSpot connections and their status."""
+    from agent.identity.commands import run_connection_list
+
+    raise typer.Exit(code=run_connection_list(as_json=json_output))
+
+
+@connection_app.command("uninstalled")
+def connection_uninstalled(
+    connection_id: Annotated[str, typer.Argument(metavar="ID", help="The connection id")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the connection as JSON")] = False,
+) -> None:
+    """The user uninstalled HubSpot: refuse its requests, stop its syncs, soft-delete its mappings."""
+    from agent.identity.commands import run_connection_status
+
+    raise typer.Exit(code=run_connection_status(connection_id, uninstalled=True, as_json=json_output))
+
+
+@connection_app.command("reconnected")
+def connection_reconnected(
+    connection_id: Annotated[str, typer.Argument(metavar="ID", help="The connection id")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the connection as JSON")] = False,
+) -> None:
+    """The user reconnected HubSpot: make the connection active again."""
+    from agent.identity.commands import run_connection_status
+
+    raise typer.Exit(code=run_connection_status(connection_id, uninstalled=False, as_json=json_output))
+
+
 def main() -> None:
     """Console-script entry point: settings problems are reported by name, never as a traceback."""
     try:
