@@ -154,6 +154,11 @@ class Temporal:
         if self.days:
             hit = self.days[0]
             day = hit.day
+            # "EOD next friday": the day of one phrase at the time of the other.
+            timed = next((other for other in self.days if other.clock is not None), None)
+            plain = next((other for other in self.days if other.clock is None), None)
+            if timed is not None and plain is not None:
+                day, hit = plain.day, timed
             clock = clock or hit.clock or default_clock
         elif self.periods:
             day = self.periods[0].last
@@ -389,6 +394,21 @@ class _Finder:
         self.day(m, found)
 
     def _times(self) -> None:
+        # "2-3pm", "10-11:30am": a start and an end, both in the meridiem given last.
+        for m in self.scan(
+            r"(?:\b(?:from|at)\s+)?\b(\d{1,2})(?::(\d{2}))?\s*(?:-|–|to)\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b"
+        ):
+            pm = m.group(5).lower() == "pm"
+            end_hour = int(m.group(3)) % 12 + (12 if pm else 0)
+            start_hour = int(m.group(1)) % 12 + (12 if pm else 0)
+            if start_hour > end_hour:
+                start_hour -= 12
+            self._time(m, start_hour, int(m.group(2) or 0))
+            start = time(start_hour, int(m.group(2) or 0))
+            end = time(end_hour, int(m.group(4) or 0))
+            minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+            if minutes > 0:
+                self.found.durations.append(DurationHit(m.start(), m.end(), timedelta(minutes=minutes)))
         for m in self.scan(r"(?:\b(?:at|@)\s*)?\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?!\w)"):
             hour = int(m.group(1)) % 12 + (12 if m.group(3).lower().startswith("p") else 0)
             self._time(m, hour, int(m.group(2) or 0))

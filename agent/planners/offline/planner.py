@@ -73,7 +73,20 @@ _QUESTION_START: Final[frozenset[str]] = words(
     """
 )
 _ACTIVITY_CUES: Final[tuple[tuple[str, ActivityType], ...]] = (
-    (r"\bremind(?:\s+me)?\b|\breminder\b|^follow up\b|\bset (?:a |up a )?task\b|\bto-?do\b", "tasks"),
+    (
+        r"\bremind(?!\s+(?:me\s+)?(?:what|who|how|which|when|where|of)\b)(?:\s+me)?\b|\breminder\b|^follow up\b|"
+        r"\bset (?:a |up a )?(?:call )?task\b|\bto-?do\b",
+        "tasks",
+    ),
+    (r"\b(?:got off the phone|off the phone|on the phone|phone call|off a call)\b", "calls"),
+    (
+        r"^[\w.@'-]+(?:\s+[\w'-]+)?(?:\s+(?:from|at)\s+[\w.-]+)?\s+(?:just\s+)?(?:emailed|wrote|replied)\b",
+        "emails",
+    ),
+    (
+        r"^[\w.@'-]+(?:\s+[\w'-]+)?(?:\s+(?:from|at)\s+[\w.-]+)?\s+(?:just\s+)?(?:called|rang|phoned)\b",
+        "calls",
+    ),
     (r"^(?:had|just had|finished)\s+(?:a|an|my|the|our)\s+(?:call|phone call|chat|conversation)\b", "calls"),
     (
         r"^(?:called|rang|phoned|spoke|talked|chatted)\b|^[\w.@'-]+(?:\s+[A-Z][\w'-]*)?\s+(?:called|rang|phoned)\s+(?:me|us)\b",
@@ -138,7 +151,8 @@ def _refusal(u: Utterance, start: int) -> Plan | None:
             ):
                 continue
             return Plan(intent="unsupported", refusal=refusal)
-    if _INJECTION.search(u.text):
+    # Quoted text in a note's body is content to log, not an instruction to follow.
+    if _INJECTION.search(text):
         return Plan(intent="unsupported", not_understood=[u.raw])
     return None
 
@@ -252,7 +266,9 @@ _ADD_TO_RECORD: Final[re.Pattern[str]] = re.compile(
 _UPDATE_PHRASES: Final[re.Pattern[str]] = re.compile(
     r"\b(?:is|are)\s+now\b|\bnow\s+in\b|\bmoved\s+to\b|\b(?:closes|closing)\s+(?:on|by|in|next|this)\b|"
     r"'s\s+(?:phone|email|title|job title|number|close date|amount)\s+is\b|"
-    r"\b(?:is|are|was|got)\s+(?:closed|won|lost)\b|^we\s+(?:just\s+|finally\s+)?(?:won|lost|closed)\b",
+    r"\b(?:is|are|was|got)\s+(?:closed|won|lost)\b|^we\s+(?:just\s+|finally\s+)?(?:won|lost|closed)\b|"
+    r"\s(?:->|→|=>)\s|\bgot\s+a\s+new\s+(?:email|phone|number|title|job)\b|\bmoved\s+(?:hq|headquarters|offices?)\b|"
+    r"\b(?:flip|turn|convert)\s+(?:him|her|them|it)\b",
     re.I,
 )
 
@@ -298,6 +314,7 @@ def _plan_request(u: Utterance, start: int, now: datetime) -> Plan:
 
 _UPDATE_VERBS: Final[frozenset[str]] = words(
     """
+    flip turn convert
     update change set move mark bump push pull assign reassign give hand rename edit modify raise
     increase lower reduce drop switch transfer close reopen make put
     """

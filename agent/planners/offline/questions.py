@@ -58,10 +58,13 @@ _COMPARATORS: Final[tuple[tuple[str, Operator], ...]] = (
 
 
 def _object_type(u: Utterance, start: int) -> ObjectType | None:
+    latest = u.find(r"\b(?:latest|last|recent|most recent|newest)\s+(email|call|meeting|note|task)s?\b")
+    if latest:
+        return OBJECT_NOUNS[latest.group(1).lower()]
     for token in u.tokens[start:]:
         if token.low in OBJECT_NOUNS:
             return OBJECT_NOUNS[token.low]
-    if u.has("pipeline", "won", "lost", "closing", "win rate"):
+    if u.has("pipeline", "won", "lost", "closing", "win rate", "open"):
         return "deals"
     if u.has("on my plate", "agenda", "to do list", "task list", "my day"):
         return "tasks"
@@ -87,6 +90,11 @@ def _owner_condition(u: Utterance) -> Condition | None:
         r"\b(?:owned by|assigned to|belonging to|owner is|for owner)\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?|[a-z][\w'-]+)"
     )
     if m:
+        return Condition(property="hubspot_owner_id", operator="EQ", value=m.group(1), kind="owner")
+    m = u.find(
+        r"\bwhat(?:'s|s|\s+has|\s+does|\s+is)\s+([A-Za-z][\w'-]*)\s+(?:got|have|has|working on|own|owns)\b"
+    )
+    if m and m.group(1).lower() not in ("the", "it", "that", "there", "this", "my", "our", "i", "we"):
         return Condition(property="hubspot_owner_id", operator="EQ", value=m.group(1), kind="owner")
     m = u.find(r"\bdoes\s+([A-Z][\w'-]*)\s+(?:own|have)\b")
     if m and u.find(r"\bown\b"):
@@ -149,7 +157,10 @@ _NOT_NAMES: Final[frozenset[str]] = BREAK_WORDS | words(
 )
 
 
-_NOT_RECORDS: Final[frozenset[str]] = words("hubspot portal account pipeline least most all once each every")
+_NOT_RECORDS: Final[frozenset[str]] = words(
+    "hubspot portal account pipeline least most all once each every anyone someone anybody somebody everyone "
+    "recently lately"
+)
 
 
 def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None:
@@ -195,20 +206,20 @@ def _about(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None
             "has",
             "from",
             "in",
+            "call",
+            "called",
+            "email",
+            "emailed",
+            "meet",
+            "met",
         ):
             nxt = tokens[index + 1].low if index + 1 < len(tokens) else ""
             if nxt in ("me", "i", "my", "we", "our", "us", "stage", "a", "an"):
                 continue
-            default: ObjectType = "companies" if low in ("at", "for", "of", "owns", "own") else "contacts"
-            if low in ("does", "do", "is", "has", "did") and asked in (
-                "deals",
-                "contacts",
-                "tasks",
-                "notes",
-                "calls",
-                "meetings",
-                "emails",
-            ):
+            default: ObjectType = (
+                "companies" if low in ("at", "for", "of", "owns", "own", "on") else "contacts"
+            )
+            if low in ("does", "do", "is", "has", "did") and asked in ("deals", "contacts"):
                 default = "companies"
             if low == "about":
                 # A lone word ("Initech") is more often a company, two ("Jane Doe") a person.
@@ -302,7 +313,10 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
             return Plan(
                 intent="question",
                 question=Question(
-                    kind="lookup", object_type=about.object_type, about=about, fields=["hubspot_owner_id"]
+                    kind="lookup",
+                    object_type=about.object_type,
+                    about=about,
+                    fields=[*(f for f in _fields(u) if f != "hubspot_owner_id"), "hubspot_owner_id"],
                 ),
                 wants_summary=summary,
             )
@@ -337,7 +351,7 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
     if record_fields and asked_kind == "list" and asked in (None, "emails", "calls"):
         # "what's Jane's email?", "phone number for Jane Doe": a field of one record, not emails.
         asked = None
-    about = _about(u, start, asked) or _opener_mention(u, start, asked)
+    about = _about(u, start, asked) or _opener_mention(u, start, asked, record_fields)
     if (
         about is not None
         and record_fields
@@ -351,6 +365,7 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
     if about is not None and asked is not None and asked != about.object_type and asked_kind == "list":
         question = Question(kind="associations", object_type=asked, about=about)
         _add_filters(question, u, asked, with_stage=True, status=status)
+        _sorting(question, u)
         return Plan(intent="question", question=question, wants_summary=summary)
     if about is not None and (asked is None or asked == about.object_type) and asked_kind == "list":
         return Plan(
@@ -373,15 +388,21 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
 _CONTACT_FIELDS: Final[list[str]] = ["email", "phone", "mobilephone", "jobtitle", "lifecyclestage", "address"]
 _COMPANY_FIELDS: Final[list[str]] = ["domain", "industry", "city"]
 _OPENERS: Final[frozenset[str]] = words(
-    "show me tell about pull up look lookup find get give summarize summarise recap brief on details for of the info "
-    "everything a summary write"
+    "show me tell about pull up look lookup find get give summarize summarise recap brief on details for of the "
+    "info everything a summary write"
 )
+_ASKING: Final[frozenset[str]] = words("what whats what's is are was")
 
 
-def _opener_mention(u: Utterance, start: int, asked: ObjectType | None) -> Mention | None:
-    """The record right after an opener: "pull up Jane Doe", "summarize the Globex deal"."""
+def _opener_mention(u: Utterance, start: int, asked: ObjectType | None, fields: list[str]) -> Mention | None:
+    """The record right after an opener: "pull up Jane Doe", "summarize the Globex deal".
+
+    "what's" opens a record only when a field is asked ("whats priya ramans email"); otherwise
+    "what's the weather like" would name a record "weather like".
+    """
+    openers = _OPENERS | _ASKING if fields else _OPENERS
     index = start
-    while index < len(u.tokens) and u.tokens[index].low in _OPENERS:
+    while index < len(u.tokens) and u.tokens[index].low in openers:
         if (
             u.tokens[index].low == "the"
             and index + 1 < len(u.tokens)
@@ -393,16 +414,28 @@ def _opener_mention(u: Utterance, start: int, asked: ObjectType | None) -> Menti
         return None
     # A lone word ("Initech") is more often a company, two ("Jane Doe") a person.
     two_words = index + 1 < len(u.tokens) and not u.tokens[index + 1].is_boundary
-    mention, _ = u.mention_at(index, asked or ("contacts" if two_words else "companies"))
+    mention, after = u.mention_at(index, asked or ("contacts" if two_words else "companies"))
     if mention is None or (not mention.refers_back and not mention.text):
         return None
+    if after < len(u.tokens) and u.tokens[after].low in ("got", "has", "have", "owns", "own"):
+        return None  # "what's sam got open": Sam owns the records asked for
+    # The field may follow the name or have been read as the name's type ("ramans email").
+    field_next = any(
+        0 <= position < len(u.tokens) and u.tokens[position].low == cue
+        for position in (after - 1, after)
+        for cue, _ in _FIELD_WORDS
+    )
+    last = mention.text.split()[-1]
+    if field_next and len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        # "whats priya ramans email": a possessive typed without its apostrophe.
+        mention = mention.model_copy(update={"text": mention.text[:-1]})
     return mention
 
 
 def _deal_status(u: Utterance) -> str | None:
     if u.has("won", "closed won", "wins", "win"):
         return "won"
-    if u.has("lost", "closed lost"):
+    if u.has("lost", "closed lost", "lose", "losses"):
         return "lost"
     if u.has("open", "active", "in progress", "pipeline", "in the pipeline"):
         return "open"
@@ -465,14 +498,23 @@ def _sorting(question: Question, u: Utterance) -> None:
         question.sort_by = "amount"
     elif u.has("smallest", "lowest"):
         question.sort_by, question.descending = "amount", False
-    elif u.has("latest", "newest", "recent", "most recent") or u.find(r"\blast\s+\d+\b"):
-        question.sort_by = "createdate"
+    elif u.has("latest", "newest", "recent", "recently", "most recent", "lately") or u.find(
+        r"\blast\s+(?:\d+|email|call|meeting|note|task)\b"
+    ):
+        activity = question.object_type in ("emails", "calls", "meetings", "notes", "tasks")
+        question.sort_by = "hs_timestamp" if activity else "createdate"
+        if u.find(
+            r"\b(?:the\s+|her\s+|his\s+|their\s+)?(?:latest|last|most recent|newest)\s+(?:email|call|meeting|note|task)\b"
+        ):
+            question.limit = question.limit or 1
     elif u.has("oldest", "earliest"):
         question.sort_by, question.descending = "createdate", False
 
 
 def _fields(u: Utterance) -> list[str]:
     fields: list[str] = []
+    if u.find(r"\b(?:latest|last|recent|most recent|newest)\s+(?:email|call|meeting|note|task)s?\b"):
+        return fields
     if u.find(r"\bwhen\b.*\b(?:close|closes|closing)\b"):
         fields.append("closedate")
     for cue, prop in _FIELD_WORDS:

@@ -40,7 +40,8 @@ BREAK_WORDS: Final[frozenset[str]] = words(
     i we our us you your a an the new same his their its wants want needs need asked asks will would
     should could can has have had not no yes closes due until before after high low medium urgent
     important priority minutes hours is's 's one moved moving went goes got became becomes signed
-    owns owned wants called emailed rang phoned wrote replied team folks guys
+    owns owned wants called emailed rang phoned wrote replied team folks guys recently lately ever yet say
+    says tell told mention mentioned ask got right
     """,
     *OBJECT_NOUNS,
 )
