@@ -310,3 +310,11 @@ async def test_optional_search_lag_hides_just_created_records(
     assert (await _search(client, "companies", {"query": "fresh"})).json()["total"] == 0
     clock.advance(seconds=2)
     assert (await _search(client, "companies", by_name)).json()["total"] == 1
+
+
+async def test_query_words_may_match_different_properties(
+    client: httpx.AsyncClient, refs: dict[str, str]
+) -> None:
+    r = await _search(client, "contacts", {"query": "Jane Smith"})
+    assert [x["id"] for x in r.json()["results"]] == [refs["jane2"]]
+    assert (await _search(client, "contacts", {"query": "jane stone"})).json()["total"] == 0

@@ -469,9 +469,11 @@ def run(
                     break
             matched = matched | hits
     if req.query:
-        q = req.query
+        # Every word must appear in one of the searchable properties, so "jane doe" finds the
+        # contact whose firstname is Jane and lastname Doe.
+        words = req.query.split()
         text = cols.searchable()
-        matched = {i for i in matched if q in text[i]}
+        matched = {i for i in matched if all(w in text[i] for w in words)}
     order = sorted(matched)  # creation order, oldest first: HubSpot's default for search
     if req.sort_property is not None:
         order = _sorted(cols, order, req.sort_property, req.sort_descending)
