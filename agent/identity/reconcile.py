@@ -56,14 +56,18 @@ def _blank(tenant_id: str, now: datetime) -> UserMapping:
 
 
 def _apply(mapping: UserMapping, person: Person) -> UserMapping:
-    """The mapping with HubSpot's current values (cached ids are kept when HubSpot omits them)."""
+    """The mapping with HubSpot's current values.
+
+    Cached ids, the email and names are kept when HubSpot omits them (archived owners come back
+    with blank names, and a label should still say who owned a record).
+    """
     return replace(
         mapping,
         hubspot_user_id=person.hubspot_user_id or mapping.hubspot_user_id,
         owner_id=person.owner_id or mapping.owner_id,
         email=person.email or mapping.email,
-        first_name=person.first_name,
-        last_name=person.last_name,
+        first_name=person.first_name or mapping.first_name,
+        last_name=person.last_name or mapping.last_name,
         role_id=person.role_id,
         role_name=person.role_name,
         team_ids=person.team_ids,
