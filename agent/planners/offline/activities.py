@@ -12,10 +12,10 @@ import re
 from datetime import datetime, time
 from typing import Final
 
-from agent.plan import Activity, ActivityType, Mention, Plan, Write
+from agent.plan import Activity, ActivityType, Mention, Plan, Value, Write
 from agent.planners.offline.dates import Temporal, to_utc_iso
-from agent.planners.offline.lexicon import words
-from agent.planners.offline.slots import find_priority, priority_spans
+from agent.planners.offline.lexicon import OBJECT_NOUNS, words
+from agent.planners.offline.slots import find_owner, find_priority, priority_spans
 from agent.planners.offline.text import Utterance
 from tools.hubspot.types import ObjectType
 
@@ -49,26 +49,32 @@ _INFINITIVE_BEFORE: Final[frozenset[str]] = words(
 _HEADER_CUES: Final[tuple[str, ...]] = (":", " - ", " – ", "; ")
 
 
-def _header_end(u: Utterance, kind: ActivityType) -> int:
-    """Where the header ends and the body begins (the text's length when there is no body)."""
+def _header_end(u: Utterance, kind: ActivityType, start: int) -> int:
+    """Where the header ends and the body begins (the text's length when there is no body).
+
+    Only cues after the request's first word count: "hey alysio, log a note ..." opens with a comma.
+    """
     text = u.text
     if kind == "tasks":
         return len(text)
-    cue = re.search(r":(?!\d)|\s[-–]\s|;\s", text)
-    if cue is not None and cue.start() > 0:
-        return cue.start()
-    for pattern in (r"\b(?:saying|that says|which says)\b", r"\bthat\b(?=\s+(?:they|she|he|we|it|the)\b)"):
-        m = re.search(pattern, text, flags=re.IGNORECASE)
+    begin = u.tokens[start].start if start < len(u.tokens) else 0
+    ends = [len(text)]
+    for pattern in (
+        r":(?!\d)|\s[-–]\s|;\s",
+        r"\b(?:saying|that says|which says)\b",
+        r"\bthat\b(?=\s+(?:they|she|he|we|it|the)\b)",
+    ):
+        m = re.compile(pattern, re.IGNORECASE).search(text, begin + 1)
         if m:
-            return m.start()
-    position = text.find(",")
+            ends.append(m.start())
+    position = text.find(",", begin + 1)
     # "log a mtg w/ Hank, discussed pricing" has a body; "meeting with Hank, tomorrow 3pm" does not.
     if position > 0:
         after = len(text[position + 1 :]) - len(text[position + 1 :].lstrip())
-        begins_with_date = any(start <= position + 1 + after < end for start, end in u.temporal.spans)
+        begins_with_date = any(first <= position + 1 + after < last for first, last in u.temporal.spans)
         if not begins_with_date:
-            return position
-    return len(text)
+            ends.append(position)
+    return min(ends)
 
 
 def _body(u: Utterance, header_end: int) -> str | None:
@@ -90,14 +96,11 @@ def _header_temporal(u: Utterance, header_end: int) -> Temporal:
 def _mentions(u: Utterance, start: int, header_end: int, kind: ActivityType) -> list[Mention]:
     found: list[Mention] = []
     tokens = u.tokens
-    if start < len(tokens) and re.match(
-        r"[\w.@'-]+(?:\s+[A-Z][\w'-]*)?\s+(?:called|rang|phoned|emailed|wrote|replied)\b",
-        u.text[tokens[start].start :],
-    ):
-        # "Jane called me": the caller is the sentence's subject.
-        caller, _ = u.mention_at(start, "contacts")
-        if caller is not None:
-            found.append(caller)
+    caller = _caller(u, start)
+    if caller is not None:
+        # "Jane from Globex just emailed back": the sender is the sentence's subject.
+        found.append(Mention(object_type="contacts", text=caller.group(1), qualifier=caller.group(2)))
+        start = u.index_after(caller.end())
     for index in range(start, len(tokens)):
         token = tokens[index]
         if token.start >= header_end:
@@ -116,18 +119,53 @@ def _mentions(u: Utterance, start: int, header_end: int, kind: ActivityType) -> 
             "discuss",
             "talk",
             "review",
+            "walk",
+            "go",
+            "show",
+            "present",
+            "sign",
+            "finalize",
+            "prep",
+            "plan",
+            "check",
+            "cover",
+            "sync",
+            "catch",
+            "chat",
+            "look",
+            "run",
+            "get",
+            "do",
         ):
             continue
-        mention, _ = u.mention_at(index + 1, _PREPOSITIONS[prep])
+        mention, after = u.mention_at(index + 1, _PREPOSITIONS[prep])
         if mention is None or tokens[index + 1].start >= header_end:
             continue
         if mention.object_type in ("tasks", "notes", "calls", "meetings", "emails"):
             continue
-        if kind == "tasks" and prep != "with" and not mention.refers_back and not _looks_named(mention.text):
+        typed = tokens[after - 1].low in OBJECT_NOUNS  # "on the hooli deal"
+        if kind == "tasks" and not (
+            typed or mention.refers_back or _looks_named(mention.text) or prep in ("with", "for", "to")
+        ):
+            # A task's words in lower case ("follow up on pricing") are rarely records.
             continue
         if mention not in found:
             found.append(mention)
     return found
+
+
+_CALLER: Final[re.Pattern[str]] = re.compile(
+    r"([\w.@'-]+(?:\s+(?!from\b|at\b|just\b)[\w'-]+)?)(?:\s+(?:from|at)\s+([\w.&-]+))?\s+(?:just\s+)?"
+    r"(?:called|rang|phoned|emailed|wrote|replied)\b",
+    re.IGNORECASE,
+)
+
+
+def _caller(u: Utterance, start: int) -> re.Match[str] | None:
+    """ "Jane (from Globex) (just) called/emailed ...": who reached out, when the message opens so."""
+    if start >= len(u.tokens) or u.tokens[start].low in ("i", "we", "just", "had", "log", "record"):
+        return None
+    return _CALLER.match(u.text, u.tokens[start].start)
 
 
 def _looks_named(text: str) -> bool:
@@ -149,7 +187,10 @@ def _task_subject(u: Utterance) -> str | None:
         flags=re.IGNORECASE,
     )
     begin = m.end() if m else 0
-    if not m or begin >= len(text.rstrip(" .!")):
+    label = re.search(r":(?!\d)", text)
+    if label is not None:
+        begin = label.end()  # "task on the hooli deal: send MSA redlines"
+    elif not m or begin >= len(text.rstrip(" .!")):
         follow = re.search(r"\bfollow up\b", text, flags=re.IGNORECASE)
         begin = follow.start() if follow else 0
     # A task's title reads better with shorthand expanded ("f/u w/ jane" -> "follow up with jane").
@@ -183,7 +224,7 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
         kind: Which activity type the message logs.
         now: The turn's clock in the user's zone.
     """
-    header_end = _header_end(u, kind)
+    header_end = _header_end(u, kind, start)
     temporal = _header_temporal(u, header_end)
     mentions = _mentions(u, start, header_end, kind)
     body = None if kind == "tasks" else _body(u, header_end)
@@ -239,7 +280,7 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
         )
     elif kind == "emails":
         moment = temporal.moment(now, None) or now
-        incoming = u.has(
+        incoming = _caller(u, start) is not None or u.has(
             "email from",
             "emailed me",
             "replied",
@@ -260,5 +301,12 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
     else:
         moment = temporal.moment(now, None) or now
         activity = Activity(type="notes", body=body, when=to_utc_iso(moment))
-    write = Write(op="create", object_type=kind, activity=activity, associate_with=mentions)
+    values: list[Value] = []
+    owner = find_owner(u)
+    if owner is not None:
+        values.append(Value(property="hubspot_owner_id", value=owner[0], kind="owner"))
+    elif kind == "tasks" and u.find(r"\bremind\s+me\b|\b(?:task|reminder)\s+for\s+me\b"):
+        # "remind me to ...": the task is the asking user's.
+        values.append(Value(property="hubspot_owner_id", value="me", kind="owner"))
+    write = Write(op="create", object_type=kind, activity=activity, associate_with=mentions, values=values)
     return Plan(intent="log_activity", writes=[write])

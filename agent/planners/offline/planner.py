@@ -127,9 +127,10 @@ def _refusal_scope(u: Utterance, start: int) -> str:
     if start >= len(u.tokens) or _activity_type(u, start) is None:
         return text
     end = len(text)
+    begin = u.tokens[start].start + 1
     for cue in (r":(?!\d)", r"\s[-–]\s", r"\b(?:saying|that)\b", r","):
-        m = re.search(cue, text)
-        if m and m.start() > 0:
+        m = re.compile(cue).search(text, begin)
+        if m:
             end = min(end, m.start())
     subject = re.search(r"\b(?:remind me|reminder|task|me)\s+to\b", text, re.IGNORECASE)
     if subject:
@@ -165,7 +166,8 @@ def _activity_type(u: Utterance, start: int) -> ActivityType | None:
     rest = u.text[u.tokens[start].start :] if start < len(u.tokens) else ""
     first = u.tokens[start].low if start < len(u.tokens) else ""
     if first in ("log", "record", "track", "add", "create", "new", "make", "put", "enter", "jot", "write"):
-        for token in u.tokens[start + 1 : start + 6]:
+        following = [token for token in u.tokens[start + 1 :] if not token.is_boundary][:5]
+        for token in following:
             if token.low in ACTIVITY_NOUNS:
                 return ACTIVITY_NOUNS[token.low]  # type: ignore[return-value]
     if first in ("log", "record", "track") and u.emails:
@@ -260,7 +262,13 @@ _MERGE: Final[re.Pattern[str]] = re.compile(
 _ADD_TO_RECORD: Final[re.Pattern[str]] = re.compile(
     # "add Dana to the Initech deal" links records; "add a contact to ..." creates one.
     r"^add\s+(?!(?:(?:a|an|new|the)\s+)?(?:new\s+)?(?:contact|company|deal|note|task|call|meeting|email)\b)"
-    r"[\w .'-]+?\s+to\s+(?:the\s+)?[\w .'-]+?\s+(?:deal|company|account)\b",
+    r"[\w .'-]+?\s+(?:as\s+(?:a\s+)?(?:contact|stakeholder|champion)\s+)?(?:to|on)\s+(?:the\s+)?[\w .'-]+?\s+"
+    r"(?:deal|company|account)\b",
+    re.I,
+)
+_NOT_LINKED: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:isn't|isnt|is not|aren't|not)\s+(?:linked|associated|connected|attached)\s+(?:to|with)\b|"
+    r"\b(?:associate|link|connect)\s+(?:it|them|those|these)\b",
     re.I,
 )
 _UPDATE_PHRASES: Final[re.Pattern[str]] = re.compile(
@@ -279,7 +287,8 @@ def _plan_request(u: Utterance, start: int, now: datetime) -> Plan:
     rest = u.text[u.tokens[start].start :]
     if _MERGE.search(rest) and not re.match(r"^(?:are|is)\b", rest, re.I):
         return plan_merge(u, start)
-    if first in ("link", "associate", "connect", "attach", "tie", "relate") or _ADD_TO_RECORD.match(rest):
+    linking = (_ADD_TO_RECORD.match(rest) and not u.emails) or _NOT_LINKED.search(rest)
+    if first in ("link", "associate", "connect", "attach", "tie", "relate") or linking:
         return plan_associate(u, start)
     if _is_question(u, start) or (
         summary and first in ("summarize", "summarise", "recap", "give", "write", "brief")

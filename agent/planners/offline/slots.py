@@ -56,6 +56,10 @@ POLITE: Final[tuple[tuple[str, ...], ...]] = tuple(
         "go ahead and",
         "help me",
         "alysio",
+        "fyi",
+        "btw",
+        "heads up",
+        "quick one",
     )
 )
 """Openers that carry no request of their own."""
@@ -139,6 +143,7 @@ def find_owner(u: Utterance) -> tuple[str, int] | None:
         r"\bowner\s+(?:to|is|=|should be|as)\s+" + _OWNER,
         r"\bmake\s+" + _OWNER + r"\s+(?:the\s+)?owner\b",
         r"\bowned\s+by\s+" + _OWNER,
+        r"\b(?:put|set|add|make)\s+" + _OWNER + r"\s+as\s+(?:the\s+)?owner\b",
         r"\bassigned\s+to\s+" + _OWNER,
         r"\bset\s+(?:the\s+)?owner\s+(?:of\s+.*?\s+)?to\s+" + _OWNER,
     ]
@@ -152,6 +157,16 @@ def find_owner(u: Utterance) -> tuple[str, int] | None:
                 continue
             return name, m.start(1)
     return None
+
+
+def find_city(u: Utterance) -> str | None:
+    """A company's city: "HQ in Gotham City", "city to palo alto", "moved HQ to austin"."""
+    m = u.find(
+        r"\b(?:city\s+(?:to|is|=|:)|(?:hq|headquarters|head office|offices?)\s+(?:is\s+|are\s+)?(?:in|at)|"
+        r"(?:headquartered|based|located)\s+in|moved\s+(?:their\s+|its\s+|the\s+)?(?:hq|headquarters|offices?)\s+to)"
+        r"\s+([A-Za-z][\w.'-]*(?:\s+[A-Za-z][\w.'-]*){0,3}?)(?=\s*(?:$|[,.;!?]|\s-\s|\s+(?:and|but|so|pls|please)\b))"
+    )
+    return m.group(1).strip() if m else None
 
 
 def find_lifecycle(u: Utterance) -> str | None:

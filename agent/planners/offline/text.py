@@ -47,6 +47,12 @@ BREAK_WORDS: Final[frozenset[str]] = words(
 )
 """Words that end a name: prepositions, verbs, field and object words, pronouns."""
 
+DEAL_WORDS: Final[frozenset[str]] = words(
+    "renewal renewals expansion upsell pilot rollout migration deployment project license licenses upgrade "
+    "subscription poc opportunity"
+)
+"""Last words that mark a name as a deal's."""
+
 PRONOUNS: Final[dict[str, ObjectType | None]] = {
     "her": "contacts",
     "him": "contacts",
@@ -263,6 +269,8 @@ class Utterance:
         last = text.split()[-1].lower()
         if last in COMPANY_SUFFIXES:
             return "companies"
+        if last in DEAL_WORDS:
+            return "deals"  # "the initech renewal", "Acme expansion"
         if self.given is not None:
             for record in self.given.recent:
                 if record.label.lower() == text.lower():

@@ -14,6 +14,7 @@ from agent.plan import Mention, Plan, Value, Write
 from agent.planners.offline.lexicon import COMPANY_SUFFIXES, OBJECT_NOUNS, words
 from agent.planners.offline.slots import (
     content_words,
+    find_city,
     find_job_title,
     find_lifecycle,
     find_owner,
@@ -141,6 +142,9 @@ def _create_company(u: Utterance, start: int) -> Plan:
         values.append(Value(property="domain", value=u.domains[0][2]))
     if u.phones:
         values.append(Value(property="phone", value=u.phones[0][2]))
+    city = find_city(u)
+    if city:
+        values.append(Value(property="city", value=city))
     owner = find_owner(u)
     if owner:
         values.append(Value(property="hubspot_owner_id", value=owner[0], kind="owner"))
@@ -173,7 +177,14 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
     called = u.find(_CALLED)
     if name is None and called is not None:
         name, name_span = called.group("name").strip(), called.span("name")
-    if name is None:
+    if name is None and company is None and contact is None:
+        # "new deal dunder mifflin, 20k": the name after "deal" is the customer's.
+        index = _first_name_index(u, start)
+        if index < len(u.tokens) and u.tokens[index].low not in ("for", "with", "at"):
+            customer = u.phrase_at(index)[0]
+            if customer:
+                company = Mention(object_type=u.type_of_name(customer, "companies"), text=customer)
+    if name is None and company is None and contact is None:
         index = _first_name_index(u, start)
         if index < len(u.tokens) and u.tokens[index].low not in ("for", "with", "at"):
             name = u.phrase_at(index)[0] or None
@@ -285,9 +296,13 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
             Value(property="mobilephone" if u.has("mobile", "cell") else "phone", value=u.phones[0][2])
         )
         kind = kind or ("companies" if explicit == "companies" else "contacts")
-    if u.emails and u.has("email") and len(u.emails) == 1 and u.find(r"\bemail\b.*\b(?:to|is|:)\s*\S+@"):
+    if u.emails and u.has("email") and len(u.emails) == 1:
         values.append(Value(property="email", value=u.emails[0][2]))
         kind = kind or "contacts"
+    city = find_city(u)
+    if city:
+        values.append(Value(property="city", value=city))
+        kind = kind or "companies"
     if u.domains and u.has("domain", "website"):
         values.append(Value(property="domain", value=u.domains[0][2]))
         kind = kind or "companies"
@@ -356,10 +371,15 @@ def plan_associate(u: Utterance, start: int) -> Plan:
     )
     first, after = u.mention_at(first_index, "contacts")
     if first is None:
-        return _unsupported(u)
+        # "the q3 expansion deal isn't linked to ...": a name the slots cut into ("q3").
+        named = u.find(r"^(?:the\s+)?((?:[\w'.&-]+\s+){0,3}?[\w'.&-]+)\s+(deal|company|account|contact)\b")
+        if named is None:
+            return _unsupported(u)
+        first = Mention(object_type=OBJECT_NOUNS[named.group(2).lower()], text=named.group(1))
+        after = u.index_after(named.end())
     for index in range(after, len(u.tokens)):
         prep = u.tokens[index].low
-        if prep in ("to", "with", "and"):
+        if prep in ("to", "with", "and", "on"):
             default: ObjectType = (
                 "companies" if prep == "to" or first.object_type == "contacts" else "contacts"
             )
@@ -375,6 +395,9 @@ def plan_associate(u: Utterance, start: int) -> Plan:
 def plan_merge(u: Utterance, start: int) -> Plan:
     """Merge two companies; the one merged INTO is the primary (kept) record."""
     tokens = u.tokens
+    if any(OBJECT_NOUNS.get(token.low) in ("contacts", "deals") for token in tokens):
+        # The integration merges companies only (HubSpot's company merge endpoint).
+        return Plan(intent="unsupported", refusal="outside_integration")
     verb_index = next(
         (
             i
@@ -398,6 +421,11 @@ def plan_merge(u: Utterance, start: int) -> Plan:
             # "merge A into B" and "A is a duplicate of B" keep B; "merge A and B" keeps A.
             keep_second = word in ("into", "to") or (word == "of" and u.has("duplicate"))
             primary, duplicate = (second, first) if keep_second else (first, second)
+            keep = u.find(r"\bkeep\s+(?:the\s+)?")
+            if primary.refers_back and keep is not None:
+                # "keep globex.com and merge globex-corp.com into it": "it" is the one kept.
+                kept, _ = u.mention_at(u.index_after(keep.end()), "companies")
+                primary = kept.model_copy(update={"object_type": "companies"}) if kept else primary
             write = Write(op="merge", object_type="companies", target=primary, merge_from=duplicate)
             return Plan(intent="merge_companies", writes=[write])
     return _unsupported(u)
