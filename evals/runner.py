@@ -11,12 +11,17 @@ portal against ``final`` (see :mod:`evals.matching`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agent.context import AgentContext
 from agent.events import Event
@@ -35,10 +40,11 @@ from evals.cassettes import (
     write_cassette,
 )
 from evals.matching import FieldCounts, check_final
+from tools.hubspot import Connection, HubSpotClient
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.errors import MissingScopes, NotAllowed
-from tools.local import open_local_portal
-from tools.sandbox import catalog
+from tools.local import LOCAL_ORIGIN, LocalPortal
+from tools.sandbox import catalog, create_app
 from tools.sandbox.loader import FixtureError
 from tools.scopes_catalog import ALL_SCOPES
 from tools.settings import Settings
@@ -167,6 +173,60 @@ class _BudgetedLog(list[JSON]):
         if len(self) > self.budget:
             self.exceeded = True
             raise CallBudgetExceeded(f"more than {self.budget} HubSpot calls")
+
+
+# --------------------------------------------------------------------------- the portal of a case
+
+
+@functools.cache
+def _paragon_keys() -> tuple[str, str]:
+    """One RSA key pair per process, as PEM (private, public), signing the cases' Paragon user tokens.
+
+    Shared because generating a key per case costs more than running the case, and 1024 bits
+    because the client parses its signing key once per case and a 2048-bit key's validation
+    costs ~150 ms on a loaded 2-core machine. The tokens stay RS256 JWTs verified by the sandbox,
+    so the production Paragon path is still what runs; the key never leaves the process.
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public.decode()
+
+
+def open_case_portal(
+    *, user_id: str, tenant_id: str, scopes: Sequence[str], clock: EvalClock, settings: Settings
+) -> LocalPortal:
+    """A fresh sandbox with HubSpot's defaults and a client acting as ``user_id`` through its Paragon proxy.
+
+    The same wiring as :func:`tools.local.open_local_portal` (the production Paragon path over
+    ``httpx.ASGITransport``), except that the Paragon key pair is shared by every case of the run.
+    """
+    private_pem, public_pem = _paragon_keys()
+    app = create_app("empty", paragon_public_key_pem=public_pem, clock=clock, sleep=clock.sleep)
+    sandbox = app.sandbox
+    credential_id = sandbox.add_connection(user_id, scopes=list(scopes))
+    local_settings = settings.model_copy(
+        update={
+            "hubspot_mode": "sandbox",
+            "paragon_project_id": sandbox.project_id,
+            "paragon_proxy_url": LOCAL_ORIGIN,
+            "paragon_api_url": LOCAL_ORIGIN,
+        }
+    )
+    client = HubSpotClient(
+        local_settings,
+        transport=httpx.ASGITransport(app=app),
+        signing_key_pem=private_pem,
+        granted_scopes=scopes,
+        clock=lambda: clock().timestamp(),
+        sleep=clock.sleep,
+    )
+    connection = Connection(tenant_id=tenant_id, user_id=user_id, credential_id=credential_id)
+    return LocalPortal(app=app, client=client, connection=connection)
 
 
 # --------------------------------------------------------------------------- request classes
@@ -457,13 +517,11 @@ async def run_case(
     scopes = tuple(ALL_SCOPES) if context.scopes == "default" else tuple(context.scopes)
     granted = frozenset(scopes)
     clock = EvalClock(context.now)
-    portal = open_local_portal(
-        "empty",
+    portal = open_case_portal(
         user_id=context.user.id,
         tenant_id="t-eval",
         scopes=scopes,
         clock=clock,
-        sleep=clock.sleep,
         settings=settings or Settings(),
     )
     try:
@@ -655,6 +713,7 @@ async def run_cases(
         One result per case and attempt, in case order then attempt order.
     """
     limit = asyncio.Semaphore(max(1, options.jobs))
+    settings = settings or Settings()  # read once: building settings costs more than a turn
 
     async def one(loaded: LoadedCase, attempt: int) -> CaseResult:
         async with limit:

@@ -109,14 +109,14 @@ async def test_an_unexpected_update_fails() -> None:
 
 async def test_a_delete_request_fails_the_case(deal_case_text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     portals = []
-    real_open = runner_module.open_local_portal
+    real_open = runner_module.open_case_portal
 
     def keep(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         portal = real_open(*args, **kwargs)  # type: ignore[arg-type]
         portals.append(portal)
         return portal
 
-    monkeypatch.setattr(runner_module, "open_local_portal", keep)
+    monkeypatch.setattr(runner_module, "open_case_portal", keep)
 
     class Deleter:
         """A stand-in for a broken tool layer: a DELETE is sent while the turn runs."""
