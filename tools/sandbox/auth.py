@@ -141,11 +141,16 @@ def generate_key_pair() -> tuple[str, str]:
     return private, public
 
 
+_IAT_LEEWAY_SECONDS = 60  # clock skew tolerated for a token issued 'in the future'
+
+
 def verify_user_token(token: str, public_key_pem: str, project_id: str, now: datetime) -> str | None:
     """Verify a Paragon user token; return its ``sub`` or None when it is not acceptable.
 
     RS256 only; ``exp`` (against the sandbox clock), ``sub`` and ``aud`` (``useparagon.com/{projectId}``)
-    are required.
+    are required. Time claims are judged by the sandbox clock, never the machine's: PyJWT's own
+    ``exp``/``iat`` checks use the real time, which would refuse every token of a case pinned to a
+    later date than today.
     """
     try:
         claims = jwt.decode(
@@ -153,12 +158,15 @@ def verify_user_token(token: str, public_key_pem: str, project_id: str, now: dat
             public_key_pem,
             algorithms=["RS256"],
             audience=f"useparagon.com/{project_id}",
-            options={"require": ["sub", "exp", "aud"], "verify_exp": False},
+            options={"require": ["sub", "exp", "aud"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.PyJWTError:
         return None
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp <= now.timestamp():
+        return None
+    iat = claims.get("iat")
+    if iat is not None and (not isinstance(iat, int | float) or iat > now.timestamp() + _IAT_LEEWAY_SECONDS):
         return None
     sub = claims.get("sub")
     return sub if isinstance(sub, str) and sub else None
