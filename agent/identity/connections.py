@@ -141,7 +141,9 @@ class ConnectionGuard:
         if not is_uninstall_signal(exc):
             return
         record = await self.record_for(conn)
-        if record is not None:
+        # Paragon's answer is about the calling user's credentials: only the installer's own
+        # "not enabled" means this connection is gone.
+        if record is not None and record.user_id == conn.user_id:
             await mark_uninstalled(self.store, record.id, reason="proxy_not_enabled")
 
 

@@ -200,7 +200,7 @@ class IdentitySync:
         self._clock = clock
 
     async def sync(self, conn: Connection) -> SyncReport:
-        """Sync one connection's people and teams.
+        """Sync one connection's people and teams (the tenant's connection ``conn`` goes through).
 
         Raises:
             ReconnectRequired: The connection is deauthorized (uninstalled), or Paragon now says so
@@ -217,6 +217,10 @@ class IdentitySync:
         )
         if not record.active:
             raise ConnectionDeauthorized(record.id)
+        # Read as the user who installed the connection: Paragon credentials belong to one
+        # connected user, and another user's token (a refresh asked for by a teammate) could not
+        # use it, which must not look like an uninstall.
+        conn = Connection(record.tenant_id, record.user_id, record.credential_id)
         portal_id: int | None = None
         try:
             try:
