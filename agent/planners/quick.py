@@ -126,7 +126,7 @@ _PHRASES: Final[dict[_Reading, tuple[str, ...]]] = {
 }
 _FILLER: Final[frozenset[str]] = frozenset(
     {"please", "pls", "thanks", "thank", "you", "thx", "ty", "it", "that", "this", "now", "then", "just"}
-    | {"oh", "well", "hmm", "actually", "sir", "mate", "man", "pal"}
+    | {"oh", "well", "hmm", "actually", "wait", "sir", "mate", "man", "pal"}
 )
 _APOSTROPHES: Final[re.Pattern[str]] = re.compile(r"[\u2019\u2018`]")
 _PUNCTUATION: Final[re.Pattern[str]] = re.compile(r"[.,!?;:()\"\-]+")

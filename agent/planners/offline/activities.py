@@ -60,7 +60,7 @@ def _header_end(u: Utterance, kind: ActivityType, start: int) -> int:
     begin = u.tokens[start].start if start < len(u.tokens) else 0
     ends = [len(text)]
     for pattern in (
-        r":(?!\d)|\s[-–]\s|;\s",
+        r":(?!\d)|\s[-–]\s|;\s|(?<=[a-z0-9])\.\s+(?=[a-z])",
         r"\b(?:saying|that says|which says)\b",
         r"\bthat\b(?=\s+(?:they|she|he|we|it|the)\b)",
     ):
@@ -78,7 +78,7 @@ def _header_end(u: Utterance, kind: ActivityType, start: int) -> int:
 
 
 def _body(u: Utterance, header_end: int) -> str | None:
-    body = u.typed(header_end, len(u.text)).lstrip(":-–;, ")
+    body = u.typed(header_end, len(u.text)).lstrip(":-–;,. ")
     body = re.sub(r"^(?:saying|that says|which says|that)\s+", "", body, flags=re.IGNORECASE)
     return body.strip() or None
 
@@ -201,7 +201,8 @@ def _task_subject(u: Utterance) -> str | None:
 
 def _topic(u: Utterance, header_end: int) -> str | None:
     m = re.search(
-        r"\b(?:about|re|regarding|to discuss|to talk about|on the topic of)\s+([^,.;:!?\x00]+)",
+        r"\b(?:about|re|regarding|to discuss|to talk about|on the topic of|to walk through|to go over|to review|"
+        r"to present|asking about|asked about)\s+([^,.;:!?\x00]+)",
         u.text[:header_end],
         re.I,
     )
@@ -246,7 +247,9 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
         end = begin + temporal.durations[0].length if temporal.durations else None
         activity = Activity(
             type="meetings",
-            subject=_topic(u, header_end) or ("Demo" if u.has("demo") else "Call" if u.has("call") else None),
+            subject=_topic(u, header_end)
+            or (body if body and len(body.split()) <= 6 else None)  # "..., pricing review"
+            or ("Demo" if u.has("demo") else "Call" if u.has("call") else None),
             body=body,
             when=to_utc_iso(begin),
             end=to_utc_iso(end) if end else None,
@@ -264,14 +267,19 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
             "she called",
             "he called",
             "they called",
-        ):
+            "called in",
+        ) or (_caller(u, start) is not None and not u.has("called me back")):
             direction = "INBOUND"
         elif u.has("outbound", "outgoing", "i called", "called", "call to"):
             direction = "OUTBOUND"
         end = moment + temporal.durations[0].length if temporal.durations else None
+        topic = _topic(u, header_end)
+        if body is None or re.match(r"(?:pls\s+|please\s+)?(?:log|add|put|record)\b", body, re.IGNORECASE):
+            # "globex called asking about SSO pricing, log it on the account": the topic is the content.
+            body = topic or body
         activity = Activity(
             type="calls",
-            subject=_topic(u, header_end),
+            subject=topic,
             body=body,
             when=to_utc_iso(moment),
             end=to_utc_iso(end) if end else None,
@@ -290,9 +298,10 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
             "got an email",
             "received",
         )
+        first_sentence = re.split(r"(?<=[.!?])\s", body)[0].strip(" .!?") if body else None
         activity = Activity(
             type="emails",
-            subject=_topic(u, header_end),
+            subject=_topic(u, header_end) or first_sentence,
             body=body,
             when=to_utc_iso(moment),
             direction="INCOMING_EMAIL" if incoming else "EMAIL",
@@ -308,5 +317,13 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
     elif kind == "tasks" and u.find(r"\bremind\s+me\b|\b(?:task|reminder)\s+for\s+me\b"):
         # "remind me to ...": the task is the asking user's.
         values.append(Value(property="hubspot_owner_id", value="me", kind="owner"))
+    if kind == "tasks":
+        # "a call task for chris", "task to email Jane": HubSpot's task type.
+        task_type = u.find(
+            r"\b(call|email)\s+(?:task|reminder)\b|\b(?:task|reminder|remind me)\s+to\s+(call|email)\b"
+        )
+        if task_type:
+            kind_word = (task_type.group(1) or task_type.group(2)).upper()
+            values.append(Value(property="hs_task_type", value=kind_word))
     write = Write(op="create", object_type=kind, activity=activity, associate_with=mentions, values=values)
     return Plan(intent="log_activity", writes=[write])

@@ -188,6 +188,12 @@ def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS[word]
 
 
+def _month_number(name: str) -> int:
+    """1-12 for a month's name or abbreviation ("june", "Sept.")."""
+    key = name.lower().rstrip(".")[:3]
+    return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(key) + 1
+
+
 def _month_last(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -255,6 +261,11 @@ class _Finder:
             self.day(m, friday, _EOD_TIME)
         for m in self.scan(_LEAD + r"\b(?:eom|end of (the |this |next )?month)\b"):
             year, month = _add_months(today, 1 if (m.group(1) or "").strip() == "next" else 0)
+            self.day(m, _month_last(year, month))
+        for m in self.scan(_LEAD + r"\bend of (?:the month of\s+)?" + _MONTH + r"(?!\w)"):
+            name = re.search(_MONTH, m.group(0)[m.group(0).lower().rindex("end of") :], re.IGNORECASE)
+            month = _month_number(name.group(0) if name else "")
+            year = today.year + (1 if month < today.month else 0)
             self.day(m, _month_last(year, month))
         for m in self.scan(_LEAD + r"\b(?:eoq|end of (the |this |next )?quarter)\b"):
             quarter = (today.month - 1) // 3 + (2 if (m.group(1) or "").strip() == "next" else 1)

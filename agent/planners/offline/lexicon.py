@@ -36,6 +36,7 @@ ABBREVIATIONS: Final[dict[str, str]] = {
     "f-u": "follow up",
     "followup": "follow up",
     "w/": "with",
+    "w": "with",
     "w/o": "without",
     "tmrw": "tomorrow",
     "tmr": "tomorrow",

@@ -59,6 +59,12 @@ _CALLED: Final[str] = (
 )
 
 
+_DASHED: Final[str] = (
+    # "new deal for acme - Acme Q2 Upsell, 50k": the name follows the customer after a dash.
+    r"\b(?:for|with)\s+(?P<customer>[\w .&'-]+?)\s+[-–:]\s+(?P<name>[^,;]+?)(?=\s*(?:[,;]|$)|\s+[$€£]?\d)"
+)
+
+
 def _company_mention(u: Utterance, after: int, cues: tuple[str, ...]) -> Mention | None:
     """The company named after one of ``cues`` ("at Acme", "from Globex") past token ``after``."""
     for index in range(after, len(u.tokens)):
@@ -174,9 +180,12 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
                 company = mention
     name = _quoted(u)
     name_span = (0, 0)
-    called = u.find(_CALLED)
+    called = u.find(_CALLED) or u.find(_DASHED)
     if name is None and called is not None:
         name, name_span = called.group("name").strip(), called.span("name")
+        if "customer" in called.groupdict() and called.group("customer"):
+            customer = called.group("customer").strip()
+            company = Mention(object_type=u.type_of_name(customer, "companies"), text=customer)
     if name is None and company is None and contact is None:
         # "new deal dunder mifflin, 20k": the name after "deal" is the customer's.
         index = _first_name_index(u, start)
@@ -333,6 +342,9 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
     kind = kind or u.recent_type("deals")
     subject_first = u.tokens[start].low not in _VERBS if start < len(u.tokens) else False
     target = _target(u, start, kind, subject_first)
+    if target is None and implied is not None:
+        # "update the amount to 90k too": the record the conversation is on.
+        target = Mention(object_type=implied, refers_back=True)
     if target is not None and implied is None and target.object_type == "companies" and explicit is None:
         # Only the owner changes and the name is a company's ("assign Globex Corp to Marcus").
         kind = "companies"
