@@ -825,3 +825,155 @@ def test_planning_is_deterministic() -> None:
     first = [plan(message).model_dump_json() for message in messages]
     second = [plan(message).model_dump_json() for message in messages]
     assert first == second
+
+
+# Phrasings from the conversation evals: lower case, dashes, callers as subjects, follow-ups.
+FIELD_PHRASINGS = [
+    (
+        "new deal for acme - Acme Q2 Upsell, 50k",
+        create("deals", [value("dealname", "Acme Q2 Upsell"), value("amount", "50000")], [company("acme")]),
+    ),
+    (
+        "new deal dunder mifflin, 20k, closing end of Q1",
+        create(
+            "deals",
+            [
+                value("dealname", "dunder mifflin deal"),
+                value("amount", "20000"),
+                value("closedate", "2026-03-31"),
+            ],
+            [company("dunder mifflin")],
+        ),
+    ),
+    (
+        "create deal 'Globex Platform' for globex, 50k, close end of june",
+        create(
+            "deals",
+            [
+                value("dealname", "Globex Platform"),
+                value("amount", "50000"),
+                value("closedate", "2026-06-30"),
+            ],
+            [company("globex")],
+        ),
+    ),
+    (
+        "new acct: Wayne Enterprises, wayneenterprises.com, HQ in Gotham City. put me as owner",
+        create(
+            "companies",
+            [
+                value("name", "Wayne Enterprises"),
+                value("domain", "wayneenterprises.com"),
+                value("city", "Gotham City"),
+                value("hubspot_owner_id", "me", "owner"),
+            ],
+        ),
+    ),
+    ("fyi globex moved HQ to austin, update the acct", update(company("globex"), [value("city", "austin")])),
+    (
+        "sara kim's got a new email, sara.k@vandelay.com - pls update",
+        update(contact("sara kim"), [value("email", "sara.k@vandelay.com")]),
+    ),
+    (
+        "marcus brody signed! flip him to customer",
+        update(contact("marcus brody"), [value("lifecyclestage", "customer")]),
+    ),
+    (
+        "stark deal -> decision maker bought in, amount's now 1.5M",
+        update(
+            deal("stark"),
+            [value("dealstage", "Decision Maker Bought-In", "stage"), value("amount", "1500000")],
+        ),
+    ),
+    (
+        "update the amount to 90k too",
+        update({"object_type": "deals", "refers_back": True, "text": ""}, [value("amount", "90000")]),
+    ),
+    (
+        "the q3 expansion deal isn't linked to stark industries, pls associate it",
+        {
+            "intent": "associate",
+            "writes": [{"target": deal("q3 expansion"), "associate_with": [company("stark industries")]}],
+        },
+    ),
+    (
+        "add marcus as a contact on the umbrella deal",
+        {
+            "intent": "associate",
+            "writes": [{"target": contact("marcus"), "associate_with": [deal("umbrella")]}],
+        },
+    ),
+    (
+        "we've got 2 globex records. keep globex.com and merge globex-corp.com into it",
+        {
+            "intent": "merge_companies",
+            "writes": [{"target": company("globex.com"), "merge_from": company("globex-corp.com")}],
+        },
+    ),
+    (
+        "merge the two jane doe contacts, theyre dupes",
+        {"intent": "unsupported", "refusal": "outside_integration"},
+    ),
+    (
+        "jane from globex just emailed back - she signed the NDA. log it pls",
+        activity(
+            "emails",
+            [contact("jane", "globex")],
+            subject="she signed the NDA",
+            direction="INCOMING_EMAIL",
+        ),
+    ),
+    (
+        "globex called in this morning asking about SSO add-on pricing, log it on the account",
+        activity("calls", [contact("globex")], body="SSO add-on pricing", direction="INBOUND"),
+    ),
+    (
+        "log yesterday's demo mtg on the initech renewal, 2-3pm. went well, they want a security review next",
+        activity(
+            "meetings",
+            [deal("initech renewal")],
+            subject="Demo",
+            body="went well, they want a security review next",
+            when="2026-03-01T19:00:00Z",
+            end="2026-03-01T20:00:00Z",
+            status="COMPLETED",
+        ),
+    ),
+    (
+        "task on the hooli deal: send MSA redlines by EOD, high priority",
+        activity(
+            "tasks",
+            [deal("hooli")],
+            subject="Send MSA redlines",
+            when="2026-03-02T22:00:00Z",
+            priority="HIGH",
+        ),
+    ),
+    (
+        # EOD on next week's Friday: 17:00 EDT, as New York is on daylight time by then.
+        "remind me to send the MSA to globex EOD next friday",
+        activity("tasks", [contact("globex")], subject="Send the MSA to globex", when="2026-03-13T21:00:00Z"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), FIELD_PHRASINGS, ids=[case[0] for case in FIELD_PHRASINGS])
+def test_phrasings_from_conversations(message: str, expected: dict[str, Any]) -> None:
+    assert_matches(plan(message).model_dump(), expected)
+
+
+def test_a_reminder_is_owned_by_the_user_and_a_call_task_is_typed() -> None:
+    result = plan("remind me to call Hank tomorrow")
+    assert [v.model_dump() for v in result.writes[0].values] == [
+        value("hubspot_owner_id", "me", "owner"),
+        value("hs_task_type", "CALL"),
+    ]
+
+
+def test_a_follow_up_activity_lands_on_the_conversations_record() -> None:
+    recent = [RecentRecord(object_type="deals", id="7", label="Hooli deal")]
+    result = plan("and a task for me to chase legal in 2 wks", recent=recent)
+    assert_matches(
+        result.model_dump(),
+        activity("tasks", [{"object_type": "deals", "refers_back": True}], subject="Chase legal"),
+    )

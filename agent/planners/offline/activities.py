@@ -228,6 +228,15 @@ def plan_activity(u: Utterance, start: int, kind: ActivityType, now: datetime) -
     header_end = _header_end(u, kind, start)
     temporal = _header_temporal(u, header_end)
     mentions = _mentions(u, start, header_end, kind)
+    if (
+        not mentions
+        and u.tokens
+        and u.tokens[0].low in ("and", "also", "plus")
+        and u.given
+        and u.given.recent
+    ):
+        # "and a task for me to chase legal": on the record the conversation is on.
+        mentions = [Mention(object_type=u.given.recent[0].object_type, refers_back=True)]
     body = None if kind == "tasks" else _body(u, header_end)
     activity: Activity
     if kind == "tasks":

@@ -58,6 +58,10 @@ _COMPARATORS: Final[tuple[tuple[str, Operator], ...]] = (
 
 
 def _object_type(u: Utterance, start: int) -> ObjectType | None:
+    if u.find(
+        r"\bwho\b.*\b(?:know|works?|work|is|are)\s+(?:at|for|from|in)\b|\bwho\s+(?:do|does)\s+\w+\s+know\b"
+    ):
+        return "contacts"  # "who do we know at soylent?"
     latest = u.find(r"\b(?:latest|last|recent|most recent|newest)\s+(email|call|meeting|note|task)s?\b")
     if latest:
         return OBJECT_NOUNS[latest.group(1).lower()]

@@ -61,7 +61,7 @@ _CALLED: Final[str] = (
 
 _DASHED: Final[str] = (
     # "new deal for acme - Acme Q2 Upsell, 50k": the name follows the customer after a dash.
-    r"\b(?:for|with)\s+(?P<customer>[\w .&'-]+?)\s+[-–:]\s+(?P<name>[^,;]+?)(?=\s*(?:[,;]|$)|\s+[$€£]?\d)"
+    r"\b(?:for|with)\s+(?P<customer>[\w .&'-]+?)\s+[-–:]\s+(?P<name>(?![$€£]?\d)[^,;]+?)(?=\s*(?:[,;]|$)|\s+[$€£]?\d)"
 )
 
 
