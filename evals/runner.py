@@ -14,6 +14,7 @@ import asyncio
 import functools
 import re
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from typing import Any, Final, Literal
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.warnings import InsecureKeyLengthWarning
 
 from agent.context import AgentContext
 from agent.events import Event
@@ -178,6 +180,13 @@ class _BudgetedLog(list[JSON]):
 # --------------------------------------------------------------------------- the portal of a case
 
 
+_TEST_KEY_BITS: Final = 1024
+# The eval key is short on purpose (see _paragon_keys); PyJWT warns on every token it signs or checks.
+warnings.filterwarnings(
+    "ignore", message=f"The RSA key is {_TEST_KEY_BITS} bits long", category=InsecureKeyLengthWarning
+)
+
+
 @functools.cache
 def _paragon_keys() -> tuple[str, str]:
     """One RSA key pair per process, as PEM (private, public), signing the cases' Paragon user tokens.
@@ -187,7 +196,7 @@ def _paragon_keys() -> tuple[str, str]:
     costs ~150 ms on a loaded 2-core machine. The tokens stay RS256 JWTs verified by the sandbox,
     so the production Paragon path is still what runs; the key never leaves the process.
     """
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=_TEST_KEY_BITS)
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -15,6 +16,9 @@ from evals.command import EvalRequest, run_eval
 from evals.report import CASE_KEYS, SUMMARY_KEYS, build_report, percentile
 from evals.runner import CaseResult, RunOptions, TurnResult, confirmed_writes, scope_violation
 from tests.evals.conftest import CASES_DIR, case_text
+
+# The runner signs Paragon tokens with a short test key on purpose (evals.runner._paragon_keys).
+pytestmark = pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits long")
 
 # The key list exactly as EVAL_CASES.md writes it (kept as text so it can be compared by eye).
 SPEC_SUMMARY_KEYS = (  # noqa: SIM905

@@ -14,6 +14,9 @@ from evals.case import load_cases
 from evals.runner import CaseResult, RunOptions, run_case, run_cases
 from tests.evals.conftest import CASES_DIR, case_text, create_acme_deal, loaded_from, scripted
 
+# The runner signs Paragon tokens with a short test key on purpose (evals.runner._paragon_keys).
+pytestmark = pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits long")
+
 OFFLINE = RunOptions(mode="offline")
 REPLAY = RunOptions(mode="replay")
 
