@@ -957,6 +957,33 @@ FIELD_PHRASINGS = [
 ]
 
 
+FIELD_PHRASINGS += [
+    (
+        "add a renewal opp for Acme in the Renewals pipeline - Acme 2027 renewal, 48k, stage up for renewal, closes 31 Dec",
+        create(
+            "deals",
+            [
+                value("dealname", "Acme 2027 renewal"),
+                value("amount", "48000"),
+                value("closedate", "2026-12-31"),
+                value("dealstage", "up for renewal", "stage"),
+                value("pipeline", "Renewals", "pipeline"),
+            ],
+            [company("Acme")],
+        ),
+    ),
+    (
+        "make kim.ross@brightsales.co the owner of the wayne enterprises acct",
+        update(company("wayne enterprises"), [value("hubspot_owner_id", "kim.ross@brightsales.co", "owner")]),
+    ),
+    (
+        # A stage of the portal's own pipeline, kept in the user's words for the resolver.
+        "globex renewal is signed!! move it to renewed",
+        update(deal("globex renewal"), [value("dealstage", "renewed", "stage")]),
+    ),
+]
+
+
 @pytest.mark.parametrize(("message", "expected"), FIELD_PHRASINGS, ids=[case[0] for case in FIELD_PHRASINGS])
 def test_phrasings_from_conversations(message: str, expected: dict[str, Any]) -> None:
     assert_matches(plan(message).model_dump(), expected)

@@ -276,7 +276,7 @@ _UPDATE_PHRASES: Final[re.Pattern[str]] = re.compile(
     r"'s\s+(?:phone|email|title|job title|number|close date|amount)\s+is\b|"
     r"\b(?:is|are|was|got)\s+(?:closed|won|lost)\b|^we\s+(?:just\s+|finally\s+)?(?:won|lost|closed)\b|"
     r"\s(?:->|→|=>)\s|\bgot\s+a\s+new\s+(?:email|phone|number|title|job)\b|\bmoved\s+(?:hq|headquarters|offices?)\b|"
-    r"\b(?:flip|turn|convert)\s+(?:him|her|them|it)\b",
+    r"\b(?:flip|turn|convert)\s+(?:him|her|them|it)\b|\b(?:move|moved|put)\s+(?:it|them|that|this)\s+(?:to|into)\b",
     re.I,
 )
 

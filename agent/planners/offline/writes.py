@@ -59,9 +59,16 @@ _CALLED: Final[str] = (
 )
 
 
+_STAGE_NAMED: Final[str] = (
+    r"\b(?:stage|in stage|at stage)\s+(?:to\s+|is\s+|=\s*|:\s*)?([A-Za-z][\w -]*?)(?=\s*(?:$|[,;.]))"
+)
+_MOVED_TO: Final[str] = (
+    r"^(?:.*?\b)?(?:move|moved|moving|put|set)\b.*?\b(?:to|into|in)\s+(?:stage\s+)?([A-Za-z][\w -]*?)\s*[.!]*$"
+)
 _DASHED: Final[str] = (
     # "new deal for acme - Acme Q2 Upsell, 50k": the name follows the customer after a dash.
-    r"\b(?:for|with)\s+(?P<customer>[\w .&'-]+?)\s+[-–:]\s+(?P<name>(?![$€£]?\d)[^,;]+?)(?=\s*(?:[,;]|$)|\s+[$€£]?\d)"
+    r"\b(?:for|with)\s+(?P<customer>[\w .&'-]+?)\s+[-–:]\s+(?P<name>(?![$€£]?\d)[^,;]+?)"
+    r"(?=\s*(?:[,;]|$)|\s+[$€£]\d|\s+\d[\d,.]*\s*(?:k|m|mm|mil|million)\b)"
 )
 
 
@@ -184,7 +191,9 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
     if name is None and called is not None:
         name, name_span = called.group("name").strip(), called.span("name")
         if "customer" in called.groupdict() and called.group("customer"):
-            customer = called.group("customer").strip()
+            customer = re.sub(
+                r"\s+in\s+(?:the\s+)?[\w &-]+\s+pipeline$", "", called.group("customer").strip()
+            )
             company = Mention(object_type=u.type_of_name(customer, "companies"), text=customer)
     if name is None and company is None and contact is None:
         # "new deal dunder mifflin, 20k": the name after "deal" is the customer's.
@@ -213,8 +222,12 @@ def _create_deal(u: Utterance, start: int, now: datetime) -> Plan:
     if close is not None:
         values.append(Value(property="closedate", value=close.isoformat()))
     stage = find_stage(u, given.stage_labels if given else [], allow_single=False)
+    named_stage = u.find(_STAGE_NAMED)
     if stage is not None:
         values.append(Value(property="dealstage", value=stage.label, kind="stage"))
+    elif named_stage is not None:
+        # A portal's own stage ("stage up for renewal"): resolved against its pipelines.
+        values.append(Value(property="dealstage", value=named_stage.group(1).strip(), kind="stage"))
     pipeline = u.find(r"\b(?:in|on|to)\s+(?:the\s+)?([\w &-]+?)\s+pipeline\b")
     if pipeline and pipeline.group(1).lower() not in ("sales", "default", "deal", "deals"):
         values.append(Value(property="pipeline", value=pipeline.group(1), kind="pipeline"))
@@ -285,8 +298,13 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
         if token.low in ("deal", "contact", "company", "account", "task", "deals"):
             explicit = OBJECT_NOUNS[token.low]
             break
+    custom = u.find(_MOVED_TO) if stage is None and not u.amounts and not u.temporal.spans else None
     if stage is not None and explicit in (None, "deals"):
         values.append(Value(property="dealstage", value=stage.label, kind="stage"))
+        kind = "deals"
+    elif custom is not None and explicit in (None, "deals") and not find_owner(u) and not find_lifecycle(u):
+        # "move it to renewed": a stage of the portal's own pipelines, in the user's words.
+        values.append(Value(property="dealstage", value=custom.group(1).strip(), kind="stage"))
         kind = "deals"
     if u.amounts:
         values.append(Value(property="amount", value=u.amounts[0].value))
@@ -342,6 +360,15 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
     kind = kind or u.recent_type("deals")
     subject_first = u.tokens[start].low not in _VERBS if start < len(u.tokens) else False
     target = _target(u, start, kind, subject_first)
+    if target is not None and owner is not None and target.text == owner[0]:
+        # "make kim@x.co the owner of the wayne enterprises acct": the record follows "of".
+        of = u.find(r"\bowner\s+(?:of|for|on)\s+")
+        target = u.mention_at(u.index_after(of.end()), kind)[0] if of else None
+    if target is not None and target.refers_back and not target.text and start < len(u.tokens):
+        # "globex renewal is signed!! move it to renewed": "it" is the name the message opened with.
+        opener, _ = u.mention_at(0, kind)
+        if opener is not None and opener.text and u.tokens[0].low not in _VERBS:
+            target = opener
     if target is None and implied is not None:
         # "update the amount to 90k too": the record the conversation is on.
         target = Mention(object_type=implied, refers_back=True)
