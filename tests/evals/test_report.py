@@ -15,7 +15,8 @@ from evals.case import By, parse_case
 from evals.command import EvalRequest, run_eval
 from evals.report import CASE_KEYS, SUMMARY_KEYS, build_report, percentile
 from evals.runner import CaseResult, RunOptions, TurnResult, confirmed_writes, scope_violation
-from tests.evals.conftest import CASES_DIR, case_text
+from tests.evals.conftest import CASES_DIR, case_text, create_acme_deal
+from tests.fakes import Exchange, FakeOpenAIServer, ModelResponse, ModelScript
 
 # The runner signs Paragon tokens with a short test key on purpose (evals.runner._paragon_keys).
 pytestmark = pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits long")
@@ -193,3 +194,25 @@ def test_a_write_is_confirmed_only_when_it_is_exactly_the_approved_step() -> Non
     assert (
         confirmed_writes([sent], proposal, from_sam, "u-alex", quick_reject=False) == 0
     )  # not the requester
+
+
+def test_record_mode_writes_a_live_cassette_that_replays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = _copy_examples(tmp_path)
+    cassette = cases / "deal-create-known-company.cassette.yaml"
+    cassette.unlink()
+    script = ModelScript([Exchange(ModelResponse.structured(create_acme_deal()))])
+    with FakeOpenAIServer(script) as server:
+        monkeypatch.setenv("ALYSIO_OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("ALYSIO_OPENAI_BASE_URL", server.base_url)
+        code, report = run_eval(EvalRequest(cases=cases, mode="record", keyword="deal-create"))
+    assert code == 0, report
+    script.assert_done()
+    recorded = yaml.safe_load(cassette.read_text())
+    assert recorded["source"] == "live"
+    (exchange,) = recorded["exchanges"]
+    assert exchange["turn"] == 0 and exchange["request"]["schema"] == "plan"
+    assert exchange["response"]["plan"]["intent"] == "create"
+    code, report = run_eval(EvalRequest(cases=cases, mode="replay", keyword="deal-create"))
+    assert code == 0 and report is not None and report.run["synthetic_recordings"] == 0
