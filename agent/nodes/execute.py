@@ -58,7 +58,7 @@ async def begin_step(state: AgentState, runtime: Runtime[AgentContext], deps: De
     return {"execution": execution}
 
 
-def route_after_begin(state: AgentState) -> Literal["send_step", "respond"]:
+async def route_after_begin(state: AgentState) -> Literal["send_step", "respond"]:
     return "respond" if state.get("outcome") else "send_step"
 
 
@@ -177,7 +177,7 @@ async def send_step(state: AgentState, runtime: Runtime[AgentContext], deps: Dep
     return {"execution": execution, "recovering": False}
 
 
-def route_after_send(state: AgentState) -> Literal["begin_step", "respond"]:
+async def route_after_send(state: AgentState) -> Literal["begin_step", "respond"]:
     return "respond" if state.get("outcome") else "begin_step"
 
 

@@ -180,6 +180,6 @@ def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
     return {"reply": {"next": "clarify"}}
 
 
-def route_after_interpret(state: AgentState) -> Next:
+async def route_after_interpret(state: AgentState) -> Next:
     nxt = (state.get("reply") or {}).get("next", "respond")
     return nxt  # type: ignore[no-any-return]

@@ -312,11 +312,11 @@ def _invalid(state: AgentState, runtime: Runtime[AgentContext], message: str) ->
     return {"outcome": error_outcome("validation", message)}
 
 
-def route_after_propose(state: AgentState) -> Literal["confirm", "respond"]:
+async def route_after_propose(state: AgentState) -> Literal["confirm", "respond"]:
     return "respond" if state.get("outcome") else "confirm"
 
 
-def confirm(state: AgentState) -> JSON:
+async def confirm(state: AgentState) -> JSON:
     """Show the proposal and wait for approve, reject or edit. Nothing else happens here."""
     return {"reply": interrupt(state["proposal"])}
 

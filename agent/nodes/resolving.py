@@ -195,7 +195,9 @@ async def resolve(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
     return {"mentions": resolved, "clarify": None}
 
 
-def route_after_resolve(state: AgentState) -> Literal["clarify", "propose", "answer_question", "respond"]:
+async def route_after_resolve(
+    state: AgentState,
+) -> Literal["clarify", "propose", "answer_question", "respond"]:
     if state.get("outcome"):
         return "respond"
     if state.get("clarify"):
@@ -203,6 +205,6 @@ def route_after_resolve(state: AgentState) -> Literal["clarify", "propose", "ans
     return "answer_question" if plan_of(state).intent == "question" else "propose"
 
 
-def clarify(state: AgentState) -> JSON:
+async def clarify(state: AgentState) -> JSON:
     """Ask the pending question and wait. Nothing else happens here: the node re-runs on resume."""
     return {"reply": interrupt(state["clarify"])}

@@ -76,7 +76,7 @@ async def guard(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -
     return {"outcome": outcome, "notes": notes}
 
 
-def route_after_guard(state: AgentState) -> Literal["authorize", "respond"]:
+async def route_after_guard(state: AgentState) -> Literal["authorize", "respond"]:
     return "respond" if state.get("outcome") else "authorize"
 
 
@@ -155,5 +155,5 @@ async def authorize(state: AgentState, runtime: Runtime[AgentContext], deps: Dep
     return {}
 
 
-def route_after_authorize(state: AgentState) -> Literal["resolve", "respond"]:
+async def route_after_authorize(state: AgentState) -> Literal["resolve", "respond"]:
     return "respond" if state.get("outcome") else "resolve"
