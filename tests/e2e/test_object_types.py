@@ -240,6 +240,36 @@ async def test_minimal_call_counts_per_intent() -> None:
             ),
             2,
         ),
+        (
+            "link a contact to a company",
+            Plan(
+                intent="associate",
+                writes=[
+                    Write(
+                        op="associate",
+                        object_type="contacts",
+                        target=Mention(object_type="contacts", text="dana.kim@initech.com"),
+                        associate_with=[Mention(object_type="companies", text="initech.com")],
+                    )
+                ],
+            ),
+            3,
+        ),
+        (
+            "merge two companies",
+            Plan(
+                intent="merge_companies",
+                writes=[
+                    Write(
+                        op="merge",
+                        object_type="companies",
+                        target=Mention(object_type="companies", text="Globex"),
+                        merge_from=Mention(object_type="companies", text="Globex Corporation"),
+                    )
+                ],
+            ),
+            3,
+        ),
     ]
     for _name, plan, expected in cases:
         h = build_harness()
