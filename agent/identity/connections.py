@@ -165,6 +165,14 @@ class GuardedClient:
         """The wrapped client."""
         return self._client
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Settings made on the stand-in (the service chains its audit hook this way) must reach
+        # the real client, or they would silently do nothing.
+        if name in ("_client", "_guard"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._client, name, value)
+
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._client, name)
         if name.startswith("_") or not inspect.iscoroutinefunction(attr):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from agent.audit import MemoryAuditLog
 from agent.context import AgentContext
 from agent.identity import (
     ConnectionDeauthorized,
@@ -191,3 +192,19 @@ async def test_a_teammate_without_their_own_paragon_link_does_not_uninstall_the_
 async def test_a_plain_hubspot_401_is_not_an_uninstall_signal() -> None:
     assert not is_uninstall_signal(ReconnectRequired("Authentication credentials not found.", status=401))
     assert is_uninstall_signal(ReconnectRequired("HubSpot is not connected for this user.", status=400))
+
+
+async def test_the_services_audit_hook_reaches_the_client_behind_the_guard(s: Setup) -> None:
+    audit = MemoryAuditLog()
+    service = AgentService(s.guarded, OfflinePlanner(), audit=audit)
+    ctx = AgentContext(
+        tenant_id="t-local",
+        user_id="u-alex",
+        user_email="alex@acme-sales.io",
+        credential_id=s.conn.credential_id,
+        now=s.clock(),
+    )
+    before = len(s.sent)
+    await service.handle("thread-2", ctx, Incoming(text="show my open deals"))
+    assert len(s.sent) > before
+    assert len(audit.items) == len(s.sent) - before
