@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.hubspot.models import FilterOperator
 from tools.hubspot.types import ObjectType
 
 Intent = Literal[
@@ -38,21 +39,8 @@ ValueKind = Literal[
     "pipeline",  # a pipeline label -> pipeline id
 ]
 
-Operator = Literal[
-    "EQ",
-    "NEQ",
-    "LT",
-    "LTE",
-    "GT",
-    "GTE",
-    "BETWEEN",
-    "IN",
-    "NOT_IN",
-    "HAS_PROPERTY",
-    "NOT_HAS_PROPERTY",
-    "CONTAINS_TOKEN",
-    "NOT_CONTAINS_TOKEN",
-]
+Operator = FilterOperator
+"""HubSpot search operators (the client's own definition)."""
 
 
 class _Model(BaseModel):
