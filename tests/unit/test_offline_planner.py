@@ -871,6 +871,10 @@ FIELD_PHRASINGS = [
     ),
     ("fyi globex moved HQ to austin, update the acct", update(company("globex"), [value("city", "austin")])),
     (
+        "hooli moved HQ, change their city to palo alto",
+        update(company("hooli"), [value("city", "palo alto")]),
+    ),
+    (
         "sara kim's got a new email, sara.k@vandelay.com - pls update",
         update(contact("sara kim"), [value("email", "sara.k@vandelay.com")]),
     ),

@@ -102,6 +102,7 @@ CLARIFY_CHOICES = [
     "jane.smith@initech.com",
     "create it",
     "create a new one",
+    "yes add him",
     "new one",
     "yes",
     "Jane D",

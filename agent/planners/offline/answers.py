@@ -33,7 +33,7 @@ _ORDINALS: Final[dict[str, int]] = {
     "last": -1,
 }
 _NEW_RECORD: Final[re.Pattern[str]] = re.compile(
-    r"^(?:please\s+)?(?:create|add|make|new)\b(?:\s+(?:it|one|a new one|new one|a new|new|that|them|him|her))?[\s.!]*$|"
+    r"^(?:(?:yes|yeah|yep|ok|okay|sure)[,!.]?\s+)?(?:please\s+|pls\s+|go ahead and\s+)?(?:create|add|make|new)\b(?:\s+(?:it|one|a new one|new one|a new|new|that|them|him|her))?[\s.!]*$|"
     r"^(?:a\s+)?new one\b|^(?:create|add)\s+(?:a\s+)?new\s+(?:one|contact|company|deal|record)[\s.!]*$|^none of (?:them|these|those)",
     re.IGNORECASE,
 )

@@ -298,7 +298,11 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
         if token.low in ("deal", "contact", "company", "account", "task", "deals"):
             explicit = OBJECT_NOUNS[token.low]
             break
-    custom = u.find(_MOVED_TO) if stage is None and not u.amounts and not u.temporal.spans else None
+    fields_named = u.has(
+        "city", "hq", "phone", "email", "title", "owner", "domain", "name", "amount", "close date"
+    )
+    plain = stage is None and not u.amounts and not u.temporal.spans and not fields_named
+    custom = u.find(_MOVED_TO) if plain else None
     if stage is not None and explicit in (None, "deals"):
         values.append(Value(property="dealstage", value=stage.label, kind="stage"))
         kind = "deals"
