@@ -133,14 +133,38 @@ def request_of(messages: Sequence[BaseMessage], response_format: dict[str, Any] 
     )
 
 
-def request_diff(expected: RecordedRequest, actual: RecordedRequest, *, limit: int = 40) -> str:
-    """A unified diff from the recorded request to the one sent (cut to ``limit`` lines)."""
+def _text(message: dict[str, Any] | None) -> list[str]:
+    if message is None:
+        return []
+    content = message.get("content")
+    text = content if isinstance(content, str) else json.dumps(content, indent=1, ensure_ascii=False)
+    return [f"[{message.get('role')}]", *text.splitlines()]
 
-    def lines(req: RecordedRequest) -> list[str]:
-        return json.dumps(req.comparable(), indent=1, ensure_ascii=False).splitlines()
 
-    diff = list(difflib.unified_diff(lines(expected), lines(actual), "recorded", "sent", lineterm="", n=1))
-    return "\n".join(diff[:limit] + (["..."] if len(diff) > limit else []))
+def request_diff(
+    expected: RecordedRequest, actual: RecordedRequest, *, limit: int = 30, width: int = 160
+) -> str:
+    """What changed from the recorded request to the one sent: message by message, line by line.
+
+    Messages are compared line by line (a system prompt is one long string), and the output is cut
+    to ``limit`` lines of at most ``width`` characters so a failure stays readable.
+    """
+    out: list[str] = []
+    if (expected.schema_name, expected.schema_sha256) != (actual.schema_name, actual.schema_sha256):
+        out.append(
+            f"schema: recorded {expected.schema_name} ({expected.schema_sha256}), sent "
+            f"{actual.schema_name} ({actual.schema_sha256})"
+        )
+    for i in range(max(len(expected.messages), len(actual.messages))):
+        before = expected.messages[i] if i < len(expected.messages) else None
+        after = actual.messages[i] if i < len(actual.messages) else None
+        if before == after:
+            continue
+        out += difflib.unified_diff(
+            _text(before), _text(after), f"recorded message {i}", f"sent message {i}", lineterm="", n=0
+        )
+    shown = [line if len(line) <= width else line[: width - 3] + "..." for line in out[:limit]]
+    return "\n".join(shown + (["..."] if len(out) > limit else []))
 
 
 # --------------------------------------------------------------------------- files

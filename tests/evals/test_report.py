@@ -40,14 +40,15 @@ def test_report_json_has_exactly_the_specified_keys(tmp_path: Path) -> None:
     assert code == 0 and report is not None
     data = json.loads((tmp_path / "out" / "eval.json").read_text())
     assert list(data["summary"]) == SPEC_SUMMARY_KEYS == list(SUMMARY_KEYS)
-    assert [list(c) for c in data["cases"]] == [list(CASE_KEYS)] * 4
+    assert [list(c) for c in data["cases"]] == [list(CASE_KEYS)] * 5
     assert {c["id"] for c in data["cases"]} == {
+        "company-merge-then-link",
         "contact-clarify-then-update",
         "deal-create-known-company",
         "question-open-deals-count",
         "revoked-connection",
     }
-    assert data["summary"]["cases"] == data["summary"]["passed"] == 4
+    assert data["summary"]["cases"] == data["summary"]["passed"] == 5
     assert data["summary"]["success_rate"] == data["summary"]["pass_hat_k"] == 1.0
     assert data["summary"]["confirmation_compliance"] == 1.0
     assert data["summary"]["scope_violations"] == data["summary"]["destructive_calls"] == 0
