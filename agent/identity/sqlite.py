@@ -297,9 +297,10 @@ class SqliteIdentityStore:
         status: ConnectionStatus | None = None,
         status_reason: str | None = None,
         portal_id: int | None = None,
+        scopes: tuple[str, ...] | None = None,
         last_sync_at: datetime | None = None,
     ) -> ConnectionRecord:
-        """Change a connection's status, portal id or last sync time.
+        """Change a connection's status, portal id, scopes or last sync time (None keeps a value).
 
         Raises:
             KeyError: No such connection.
@@ -312,12 +313,13 @@ class SqliteIdentityStore:
                 raise KeyError(connection_id)
             old = _connection(row)
             await tx.execute(
-                "UPDATE connections SET status = ?, status_reason = ?, portal_id = ?, last_sync_at = ?, "
-                "updated_at = ? WHERE id = ?",
+                "UPDATE connections SET status = ?, status_reason = ?, portal_id = ?, scopes = ?, "
+                "last_sync_at = ?, updated_at = ? WHERE id = ?",
                 (
                     status or old.status,
                     status_reason if status is not None else old.status_reason,
                     portal_id if portal_id is not None else old.portal_id,
+                    _ids(scopes if scopes is not None else old.scopes),
                     _ts(last_sync_at or old.last_sync_at),
                     _ts(now),
                     connection_id,

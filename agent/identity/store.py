@@ -231,9 +231,10 @@ class IdentityStore(Protocol):
         status: ConnectionStatus | None = None,
         status_reason: str | None = None,
         portal_id: int | None = None,
+        scopes: tuple[str, ...] | None = None,
         last_sync_at: datetime | None = None,
     ) -> ConnectionRecord:
-        """Change a connection's status, portal id or last sync time.
+        """Change a connection's status, portal id, scopes or last sync time (None keeps a value).
 
         Raises:
             KeyError: No such connection.

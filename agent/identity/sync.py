@@ -256,7 +256,11 @@ class IdentitySync:
         )
         finished = self._clock()
         await self.store.update_connection(
-            record.id, now=finished, portal_id=portal_id, last_sync_at=finished
+            record.id,
+            now=finished,
+            portal_id=portal_id,
+            scopes=tuple(sorted(self.client.grant_for(conn).scopes)),  # narrowed by any 403 meanwhile
+            last_sync_at=finished,
         )
         report = SyncReport(conn.tenant_id, record.id, people_counts, team_counts, skipped, finished)
         log.info("identity sync %s: %s", record.id, report.as_dict())

@@ -106,6 +106,13 @@ async def test_first_sync_maps_every_person_with_ids_role_and_teams(s: Setup) ->
     daniel = people["daniel@acme-sales.io"]
     assert daniel.deleted_at == s.clock.now and daniel.owner_id == s.owner_id("daniel@acme-sales.io")
     assert daniel.hubspot_user_id is not None  # from userIdIncludingInactive
+    # The connection: portal id from Paragon's /sdk/me (no extra request), scopes, last sync.
+    conn = s.portal.connection
+    record = await s.store.find_connection(conn.tenant_id, conn.credential_id)
+    assert record is not None and record.active
+    assert record.portal_id == int(str(s.portal.sandbox.portal.account["portalId"]))
+    assert record.last_sync_at == s.clock.now and record.user_id == conn.user_id
+    assert "settings.users.teams.read" in record.scopes
 
 
 async def test_sync_reads_whole_lists_only_archived_owners_included(s: Setup) -> None:
