@@ -160,7 +160,7 @@ async def _optional(read: Awaitable[T], part: str, skipped: list[str]) -> T | No
         return None
 
 
-def _credential_invalid(me: ParagonMe, conn: Connection) -> bool:
+def paragon_reports_invalid(me: ParagonMe, conn: Connection) -> bool:
     """Whether Paragon reports the connection's HubSpot credential gone or ``INVALID``."""
     if not me.authenticated:
         return False  # our token was refused: a configuration problem, not an uninstall
@@ -228,7 +228,7 @@ class IdentitySync:
             except NotAllowed:  # direct mode: no Paragon to ask
                 me = None
             if me is not None:
-                if _credential_invalid(me, conn):
+                if paragon_reports_invalid(me, conn):
                     await mark_uninstalled(self.store, record.id, reason="paragon_invalid", now=self._clock())
                     raise ConnectionDeauthorized(record.id)
                 portal_id = _portal_id(me)
