@@ -15,7 +15,7 @@ import functools
 import re
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -518,9 +518,10 @@ async def run_case(
     except CassetteError as exc:
         result.fail(str(exc))
         return result
-    result.synthetic = (
-        isinstance(handler, Replayer | SyntheticRecorder) and handler.cassette.source == "synthetic"
-    ) or isinstance(handler, SyntheticRecorder)
+    # A synthetic recording is one written by hand, replayed or being filled in.
+    result.synthetic = isinstance(handler, SyntheticRecorder) or (
+        isinstance(handler, Replayer) and handler.cassette.source == "synthetic"
+    )
 
     context = case.context
     scopes = tuple(ALL_SCOPES) if context.scopes == "default" else tuple(context.scopes)
@@ -703,9 +704,6 @@ def _written_fields(log: Sequence[JSON], after: JSON) -> dict[tuple[str, str], s
 
 
 # --------------------------------------------------------------------------- running many
-
-
-ProgressHook = Callable[[CaseResult], Awaitable[None] | None]
 
 
 async def run_cases(
