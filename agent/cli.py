@@ -166,7 +166,7 @@ def eval_(
         str | None, typer.Option("-k", metavar="SUBSTRING", help="Only cases whose id contains this")
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="Only cases with this tag (repeatable)")
+        list[str] | None, typer.Option("--tag", metavar="TAG", help="Only cases with this tag (repeatable)")
     ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", metavar="PATH", help="Write PATH.json and PATH.md")
