@@ -121,12 +121,16 @@ def search_request(object_type: ObjectType, text: str, extra_properties: Sequenc
 
 
 def score(object_type: ObjectType, text: str, record: CrmObject) -> float:
-    """Similarity (0-100) of the user's words to the record's name, domain or email."""
+    """Similarity (0-100) of the user's words to what they name: an email to the email, a domain to
+    the domain, a name to the record's name (never a name to an email, which shares first names)."""
     p = record.properties
-    fields = [record_label(object_type, record)]
-    for key in ("email", "domain", "company"):
-        if p.get(key):
-            fields.append(str(p[key]))
+    kind = classify(text)
+    if kind == "email":
+        fields = [str(p.get("email") or "")]
+    elif kind == "domain":
+        fields = [str(p.get("domain") or ""), str(p.get("website") or "")]
+    else:
+        fields = [record_label(object_type, record)]
     return max(fuzz.WRatio(text, f, processor=utils.default_process) for f in fields)
 
 

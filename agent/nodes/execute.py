@@ -24,7 +24,7 @@ from agent.nodes.deps import Deps
 from agent.state import JSON, AgentState
 from tools.hubspot import Connection, HubSpotError, NotFound, ObjectType, record_url
 from tools.hubspot.models import AssociationInput, CrmObject, Filter, FilterGroup, SearchRequest
-from tools.hubspot.types import ACTIVITY_TYPES
+from tools.hubspot.types import ACTIVITY_TYPES, singular
 
 _MATCH_MAX = 5
 _SKEW = timedelta(seconds=60)
@@ -126,10 +126,11 @@ async def _send(deps: Deps, conn: Connection, step: JSON, proposal: JSON, execut
         return {"id": record.id}
     if op == "associate":
         ref = step["associations"][0]
+        from_id = _ref_id(step["target"], proposal, execution)
         await deps.client.associate_default(
-            conn, object_type, step["target"]["id"], ref["object_type"], _ref_id(ref, proposal, execution)
+            conn, object_type, from_id, ref["object_type"], _ref_id(ref, proposal, execution)
         )
-        return {"id": step["target"]["id"]}
+        return {"id": from_id}
     record = await deps.client.merge_companies(conn, step["target"]["id"], step["merge_from"]["id"])
     return {"id": record.id}
 
@@ -207,7 +208,7 @@ def _links_text(writes: list[JSON]) -> str:
             w["op"]
         ]
         where = f" {w['url']}" if w.get("url") else ""
-        parts.append(f"{verb} {w['object_type'][:-1]} {w['label']} (id {w['id']}){where}")
+        parts.append(f"{verb} {singular(w['object_type'])} {w['label']} (id {w['id']}){where}")
     return "; ".join(parts)
 
 

@@ -8,6 +8,7 @@ the requester, or after the confirmation expired, never reaches ``execute``.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from langgraph.runtime import Runtime
@@ -25,6 +26,9 @@ try:  # the shared deterministic yes/no reading (the offline package first: quic
     from agent.planners.quick import quick_answer
 except ImportError:  # pragma: no cover - only while the planners package is incomplete
     quick_answer = None  # type: ignore[assignment]
+
+_CREATE_WORDS = frozenset({"yes", "yeah", "yep", "sure", "ok", "okay", "create", "add", "new", "make", "go"})
+"""Words that accept the offer to create a record that was not found."""
 
 Next = Literal["resolve", "propose", "begin_step", "confirm", "clarify", "understand", "respond"]
 
@@ -145,8 +149,9 @@ def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
             "outcome": reply_outcome("OK, cancelled. Nothing was written to HubSpot."),
         }
     choice = (answer.choice or "").strip()
+    words = set(re.findall(r"[a-z]+", choice.lower()))
     wants_create = answer.decision == "approve" or (
-        answer.decision == "choose" and (not question.get("candidates") or "create" in choice.lower())
+        answer.decision == "choose" and bool(words & _CREATE_WORDS)
     )
     if question.get("can_create") and wants_create:
         entry["status"] = "create"

@@ -35,6 +35,8 @@ from agent.owners import OwnerNotFound, owner_name
 from agent.plan import Mention, Value
 from agent.state import JSON, AgentState
 from tools.hubspot import HubSpotError
+from tools.hubspot.models import CrmObject
+from tools.hubspot.types import ASSOCIATION_TYPE_IDS, singular
 
 # Timestamp properties that people give as a day: sent as noon of that day in the user's zone, so
 # the day is the same wherever the record is viewed.
@@ -106,9 +108,18 @@ def _ref(entry: JSON) -> JSON:
     return {"object_type": rec["object_type"], "id": rec["id"], "label": rec["label"]}
 
 
+def _target(entry: JSON) -> JSON:
+    """The record a write acts on: a found record, or a reference to the step that creates it."""
+    if entry["status"] == "create":
+        return {**_ref(entry), "properties": {}}
+    return dict(entry["record"])
+
+
 def _new_record_properties(mention: Mention) -> dict[str, str]:
     text = mention.text.strip()
     kind = ranking.classify(text)
+    if kind == "name" and text == text.lower():
+        text = text.title()  # "ryan howard" → "Ryan Howard": names typed in lower case
     if mention.object_type == "contacts":
         if kind == "email":
             return {"email": text.lower()}
@@ -154,9 +165,13 @@ async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[
     edits = [Value.model_validate(e) for e in state.get("edits", [])]
     for i, w in enumerate(plan.writes):
         refs = [_ref(mentions[f"w{i}.with{j}"]) for j in range(len(w.associate_with))]
-        target = mentions[f"w{i}.target"]["record"] if w.target is not None else None
+        target = _target(mentions[f"w{i}.target"]) if w.target is not None else None
         if w.op == "associate":
             assert target is not None
+            if "step" in target:
+                # The record is created in this proposal: link it inline with its create (no extra PUT).
+                steps[target["step"]]["associations"].extend(refs)
+                continue
             for ref in refs:
                 steps.append(
                     _step(
@@ -201,12 +216,23 @@ async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[
             company = next((r for r in refs if r["object_type"] == "companies"), None)
             props.setdefault("dealname", f"{company['label']} - New Deal" if company else "New Deal")
             props.setdefault("pipeline", pipeline_id or "default")
-        old = (
-            {p: (target["properties"].get(p) if target else None) for p in props} if w.op == "update" else {}
-        )
+        if w.op == "update" and target is not None and "step" in target:
+            # The record is created by an earlier step of this proposal: create it with these values.
+            steps[target["step"]]["properties"].update(props)
+            steps[target["step"]]["display"] = {**steps[target["step"]]["display"], **display}
+            continue
+        current = target.get("properties", {}) if target else {}
+        old = {p: current.get(p) for p in props} if w.op == "update" else {}
         label = (
-            target["label"] if target else props.get("dealname") or props.get("name") or w.object_type[:-1]
+            target["label"]
+            if target
+            else ranking.record_label(w.object_type, CrmObject(id="new", properties=props))
         )
+        for ref in refs:
+            if (w.object_type, ref["object_type"]) not in ASSOCIATION_TYPE_IDS:
+                raise InvalidValue(
+                    f"HubSpot can't link a {singular(w.object_type)} to a {singular(ref['object_type'])}."
+                )
         steps.append(
             _step(
                 w.op,
@@ -240,7 +266,7 @@ def _activity_with_edits(activity: Any, edits: list[Value]) -> Any:
 
 def describe_step(step: JSON) -> str:
     """One line per step: what is created or changed, field by field."""
-    kind = step["object_type"][:-1]
+    kind = singular(step["object_type"])
     shown = step.get("display", {})
 
     def fmt(prop: str, value: Any) -> str:
@@ -248,7 +274,7 @@ def describe_step(step: JSON) -> str:
 
     if step["op"] == "create":
         fields = ", ".join(fmt(p, v) for p, v in step["properties"].items())
-        links = "; ".join(f"{a['object_type'][:-1]} {a['label']}" for a in step["associations"])
+        links = "; ".join(f"{singular(a['object_type'])} {a['label']}" for a in step["associations"])
         return f"Create {kind}: {fields}" + (f"; linked to {links}" if links else "")
     if step["op"] == "update":
         changes = ", ".join(
@@ -258,7 +284,7 @@ def describe_step(step: JSON) -> str:
         return f"Update {kind} {step['label']}: {changes}"
     if step["op"] == "associate":
         other = step["associations"][0]
-        return f"Link {kind} {step['label']} to {other['object_type'][:-1]} {other['label']}"
+        return f"Link {kind} {step['label']} to {singular(other['object_type'])} {other['label']}"
     return f"Merge company {step['merge_from']['label']} into {step['target']['label']} (the one kept)"
 
 

@@ -16,7 +16,7 @@ from agent.plan import Mention, Plan
 from agent.state import JSON, AgentState
 from tools.hubspot import HubSpotError, ObjectType
 from tools.hubspot.models import CrmObject, Filter, FilterGroup, SearchRequest
-from tools.hubspot.types import singular
+from tools.hubspot.types import ASSOCIATION_TYPE_IDS, singular
 
 CREATABLE: frozenset[str] = frozenset({"contacts", "companies", "deals"})
 _FALLBACK: dict[str, ObjectType] = {"contacts": "companies", "companies": "contacts"}
@@ -47,6 +47,14 @@ def _from_recent(state: AgentState, mention: Mention) -> JSON | None:
         if best[0] >= ranking.GOOD_SCORE:
             return best[1]
     return recent[0]
+
+
+def _linkable(plan: Plan, key: str) -> set[str]:
+    """The types a created record can be linked to, for a mention it is linked with (else empty)."""
+    if not key.startswith("w") or ".with" not in key:
+        return set()
+    write = plan.writes[int(key[1 : key.index(".")])]
+    return {to for (frm, to) in ASSOCIATION_TYPE_IDS if frm == write.object_type}
 
 
 def _candidate(object_type: ObjectType, record: CrmObject) -> dict[str, str]:
@@ -146,7 +154,7 @@ async def _resolve_one(
 
 def _question(key: str, entry: JSON) -> JSON:
     mention = Mention.model_validate(entry["mention"])
-    kind = mention.object_type[:-1]
+    kind = singular(mention.object_type)
     if entry["status"] == "ambiguous":
         options = "; ".join(
             f"{i}. {c['label']} ({c['details']})" for i, c in enumerate(entry["candidates"], start=1)
@@ -179,19 +187,32 @@ async def resolve(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
     """Resolve every mention not yet resolved; stop at the first one that needs a question."""
     plan = plan_of(state)
     resolved: dict[str, Any] = dict(state.get("mentions", {}))
+    merge_keys = {
+        k for i, w in enumerate(plan.writes) if w.op == "merge" for k in (f"w{i}.target", f"w{i}.merge")
+    }
     for key, (mention, extra) in mentions_of(plan).items():
         if key in resolved and resolved[key]["status"] in ("resolved", "create"):
             continue
         if key in resolved and resolved[key]["status"] == "retry":
             # The user named the record in answer to a question: search with their words.
             mention = Mention.model_validate(resolved[key]["mention"])
+        linkable = _linkable(plan, key)
+        if mention.refers_back and linkable and mention.object_type not in linkable:
+            # "it" after logging a note means the record the note was about: HubSpot links
+            # activities to contacts, companies and deals, never to each other.
+            earlier = next((r for r in state.get("recent", []) if r["object_type"] in linkable), None)
+            if earlier is not None:
+                mention = mention.model_copy(update={"object_type": earlier["object_type"]})
         try:
             entry = await _resolve_one(state, deps, runtime.context, mention, extra)
         except HubSpotError as exc:
             return {"mentions": resolved, "outcome": outcome_from_error(exc)}
         resolved[key] = entry
         if entry["status"] != "resolved":
-            return {"mentions": resolved, "clarify": _question(key, entry)}
+            question = _question(key, entry)
+            if key in merge_keys:
+                question["can_create"] = False  # a merge needs two existing companies
+            return {"mentions": resolved, "clarify": question}
     return {"mentions": resolved, "clarify": None}
 
 

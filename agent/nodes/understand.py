@@ -14,7 +14,7 @@ from agent.state import JSON, AgentState
 from tools.hubspot import MissingScopes, NotAllowed, ObjectType
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.scopes import Operation
-from tools.hubspot.types import ASSOCIATION_TYPE_IDS
+from tools.hubspot.types import ASSOCIATION_TYPE_IDS, singular
 
 REFUSALS: dict[str, str] = {
     "delete": "I can't delete anything: this integration never deletes CRM data.",
@@ -55,7 +55,7 @@ def _refusal(plan: Plan) -> JSON | None:
                 "not_allowed", "I can only merge two companies (the one to keep and the duplicate)."
             )
         if write.op in ("update", "associate", "merge") and write.target is None:
-            return reply_outcome(f"Which {write.object_type[:-1]} should I change?")
+            return reply_outcome(f"Which {singular(write.object_type)} should I change?")
         if write.op == "associate":
             for other in write.associate_with:
                 if (write.object_type, other.object_type) not in ASSOCIATION_TYPE_IDS:
