@@ -314,6 +314,10 @@ class SyntheticRecorder:
         self.recorded.append(Exchange(turn=turn, request=request, response=exchange.response))
         return exchange.response.to_message()
 
+    def unused(self) -> list[int]:
+        """Turns of written responses no model call asked for."""
+        return [e.turn for e in self.cassette.exchanges[self._next :]]
+
     def result(self) -> Cassette:
         """The cassette with every request filled in (``source: synthetic``)."""
         return Cassette(

@@ -574,6 +574,8 @@ async def run_case(
             return result
         if isinstance(handler, Replayer) and (unused := handler.unused()):
             result.fail(f"stale recording: recorded model calls of turn(s) {unused} never happened")
+        if isinstance(handler, SyntheticRecorder) and (unused := handler.unused()):
+            result.fail(f"the cassette has responses for turn(s) {unused} that made no model call")
         deletes = [r for r in budget if r["method"] == "DELETE"]
         if deletes:
             result.fail(f"DELETE issued: {deletes[0]['method']} {deletes[0]['path']}")

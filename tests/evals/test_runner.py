@@ -256,3 +256,17 @@ async def test_merges_and_links_are_checked_on_the_survivor() -> None:
     unlinked = text.replace("    - {from: dana, to: acme}\n", "    - {from: dana, to: jane}\n")
     result = await run_text(unlinked)
     assert result.failure == "final associated: dana is not linked to jane"
+
+
+async def test_record_synthetic_flags_responses_no_model_call_asked_for(
+    tmp_path: Path, deal_case_text: str
+) -> None:
+    cassette = tmp_path / "deal-create-known-company.cassette.yaml"
+    shutil.copy(CASES_DIR / cassette.name, cassette)
+    # "yes" is read without the model, so a written response for it is never asked for.
+    cassette.write_text(
+        cassette.read_text()
+        + "- {turn: 1, response: {plan: {intent: answer, answer: {decision: approve}}}}\n"
+    )
+    result = await run_case(loaded_from(deal_case_text, tmp_path), RunOptions(mode="record", synthetic=True))
+    assert result.failure is not None and "turn(s) [1] that made no model call" in result.failure
