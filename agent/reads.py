@@ -18,7 +18,7 @@ from agent.context import AgentContext
 from agent.owners import OwnerLookup, owner_name
 from agent.plan import Condition, Question
 from agent.state import JSON
-from tools.hubspot import Connection, HubSpotClient, ObjectType
+from tools.hubspot import Connection, HubSpotClient, HubSpotError, ObjectType
 from tools.hubspot.models import CrmObject, Filter, FilterGroup, Pipeline, SearchRequest, Sort
 from tools.hubspot.types import singular
 
@@ -151,7 +151,7 @@ class Reader:
         t = self._type(q)
         request = (await self._request(q, about, ["hs_object_id"])).model_copy(update={"limit": 1})
         page = await self.client.search(self.conn, t, request)
-        noun = t if page.total != 1 else t[:-1]
+        noun = t if page.total != 1 else singular(t)
         return f"{page.total} {self._status_word(q)}{noun}{self._about_words(about)}.", []
 
     async def _list(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
@@ -162,7 +162,7 @@ class Reader:
             return f"No {self._status_word(q)}{t}{self._about_words(about)} match.", []
         lines = [await self._line(t, r, q.fields) for r in records[:cap]]
         more = f"\n…and {total - len(lines)} more." if total > len(lines) else ""
-        head = f"{total} {self._status_word(q)}{t if total != 1 else t[:-1]}{self._about_words(about)}:"
+        head = f"{total} {self._status_word(q)}{t if total != 1 else singular(t)}{self._about_words(about)}:"
         return head + "\n" + "\n".join(f"- {line}" for line in lines) + more, self._refs(t, records[:cap])
 
     async def _associations(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
@@ -253,7 +253,19 @@ class Reader:
 
     async def _teams(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
         teams = await self.client.list_teams(self.conn)
-        lines = [f"- {t.name}: {len(t.user_ids)} member{'s' if len(t.user_ids) != 1 else ''}" for t in teams]
+        names: dict[str, str] = {}
+        try:  # members are user ids; owners carry the same ids with names (a nicety, not required)
+            names = {
+                str(o.user_id): owner_name(o) for o in await self.client.list_owners(self.conn) if o.user_id
+            }
+        except HubSpotError:
+            names = {}
+        lines = []
+        for t in teams:
+            members = [names.get(u, f"user {u}") for u in t.user_ids]
+            extra = [names.get(u, f"user {u}") for u in t.secondary_user_ids]
+            also = f" (also: {', '.join(extra)})" if extra else ""
+            lines.append(f"- {t.name}: {', '.join(members) or 'no members'}{also}")
         return f"{len(teams)} teams:\n" + "\n".join(lines), []
 
     async def _pipelines(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:

@@ -34,8 +34,10 @@ from agent.nodes.resolving import mentions_of
 from agent.owners import OwnerNotFound, owner_name
 from agent.plan import Mention, Value
 from agent.state import JSON, AgentState
-from tools.hubspot import HubSpotError
+from tools.hubspot import HubSpotError, MissingScopes
+from tools.hubspot import scopes as scope_table
 from tools.hubspot.models import CrmObject
+from tools.hubspot.scopes import Operation
 from tools.hubspot.types import ASSOCIATION_TYPE_IDS, singular
 
 # Timestamp properties that people give as a day: sent as noon of that day in the user's zone, so
@@ -236,7 +238,8 @@ async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[
         steps.append(
             _step(
                 w.op,
-                w.object_type,
+                # A record found under another type (a "contact" that is a company) is changed as what it is.
+                target["object_type"] if (target is not None and w.op == "update") else w.object_type,
                 target=target,
                 properties=props,
                 old=old,
@@ -285,7 +288,13 @@ def describe_step(step: JSON) -> str:
     if step["op"] == "associate":
         other = step["associations"][0]
         return f"Link {kind} {step['label']} to {singular(other['object_type'])} {other['label']}"
-    return f"Merge company {step['merge_from']['label']} into {step['target']['label']} (the one kept)"
+
+    def which(rec: JSON) -> str:
+        # Duplicates often share a name: the domain and id tell them apart.
+        domain = (rec.get("properties") or {}).get("domain")
+        return f"{rec['label']} ({domain + ', ' if domain else ''}id {rec['id']})"
+
+    return f"Merge company {which(step['merge_from'])} into {which(step['target'])}, the one kept"
 
 
 def changes_of(step: JSON) -> list[JSON]:
@@ -311,6 +320,17 @@ async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
         return _invalid(state, runtime, str(exc))
     except HubSpotError as exc:
         return {"outcome": outcome_from_error(exc)}
+    missing = _missing_scopes(steps, ctx.granted_scopes)
+    if missing:
+        # Resolution can change what is written (a fallback type, a record to create): check again.
+        return {
+            "outcome": error_outcome(
+                "missing_scope",
+                f"Your HubSpot connection is missing {', '.join(missing)} needed for this; nothing was written.",
+                action=MissingScopes.default_action,
+                scopes=missing,
+            )
+        }
     now = ctx.clock()
     lines = [describe_step(s) for s in steps]
     summary = "\n".join(lines)
@@ -328,6 +348,27 @@ async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
         "approved_by": None,
     }
     return {"proposal": proposal}
+
+
+def _missing_scopes(steps: list[JSON], granted: frozenset[str]) -> list[str]:
+    missing: set[str] = set()
+    for step in steps:
+        checks: list[tuple[Operation, Any]] = []
+        if step["op"] in ("create", "update"):
+            checks.append((step["op"], step["object_type"]))
+        elif step["op"] == "associate":
+            checks += [
+                ("associate_default", step["object_type"]),
+                ("associate_default", step["associations"][0]["object_type"]),
+            ]
+        else:
+            checks.append(("merge", "companies"))
+        for operation, object_type in checks:
+            try:
+                scope_table.check(operation, object_type, granted)
+            except MissingScopes as exc:
+                missing.update(exc.required)
+    return sorted(missing)
 
 
 def _invalid(state: AgentState, runtime: Runtime[AgentContext], message: str) -> JSON:

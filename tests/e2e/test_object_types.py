@@ -205,7 +205,8 @@ async def test_merge_keeps_the_primary_company() -> None:
     h.planner.will(plan)
     events = await h.say("merge Globex Corporation into Globex")
     assert events[0].type == "confirm", events[0].text
-    assert "Merge company Globex Corporation into Globex" in events[0].text
+    assert "Merge company Globex Corporation (globex.com, id" in events[0].text
+    assert "into Globex (globex.com, id" in events[0].text
     await h.say("yes")
     assert [r["path"] for r in h.writes()] == ["/crm/v3/objects/companies/merge"]
     names = [c["properties"].get("name") for c in h.records("companies").values()]
