@@ -134,8 +134,25 @@ def build_report(results: Sequence[CaseResult], options: RunOptions, *, seconds:
         "scope_violation_requests": sorted({f"{r.id}: {v}" for r in results for v in r.scope_violations}),
         "over_limit": sorted({r.id for r in results if r.over_limit}),
         "tags": dict(sorted(tags.items())),
+        "failed_turns": {r.id: _turn_log(r) for r in results if not r.passed and r.attempt == 0},
     }
     return Report(summary=summary, cases=cases, run=run)
+
+
+def _turn_log(result: CaseResult) -> list[dict[str, Any]]:
+    """What each turn of a failed run did, to debug it without re-running."""
+    return [
+        {
+            "turn": t.index,
+            "input": t.label,
+            "pending": t.pending,
+            "writes": t.writes,
+            "requests": [f"{r['method']} {r['path']} -> {r['status']}" for r in t.requests],
+            "reply": " | ".join(str(e["text"]) for e in t.events)[:600],
+            "failure": t.failure,
+        }
+        for t in result.turns
+    ]
 
 
 _LABELS: Final = {
