@@ -579,8 +579,8 @@ async def run_case(
         deletes = [r for r in budget if r["method"] == "DELETE"]
         if deletes:
             result.fail(f"DELETE issued: {deletes[0]['method']} {deletes[0]['path']}")
-        written = _written_fields(budget, sandbox.state())
-        final = check_final(loaded, refs, before, sandbox.state(), written)
+        after = sandbox.state()
+        final = check_final(loaded, refs, before, after, _written_fields(budget, after))
         result.fields = final.fields
         if final.failures:
             result.fail(f"final {final.failures[0]}")

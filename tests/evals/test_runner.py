@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -11,7 +13,7 @@ import pytest
 import evals.runner as runner_module
 from agent.plan import Mention, Plan, Value, Write
 from evals.case import load_cases
-from evals.runner import CaseResult, RunOptions, run_case, run_cases
+from evals.runner import CaseResult, EvalClock, RunOptions, run_case, run_cases
 from tests.evals.conftest import CASES_DIR, case_text, create_acme_deal, loaded_from, scripted
 
 # The runner signs Paragon tokens with a short test key on purpose (evals.runner._paragon_keys).
@@ -270,3 +272,21 @@ async def test_record_synthetic_flags_responses_no_model_call_asked_for(
     )
     result = await run_case(loaded_from(deal_case_text, tmp_path), RunOptions(mode="record", synthetic=True))
     assert result.failure is not None and "turn(s) [1] that made no model call" in result.failure
+
+
+async def test_waits_pass_on_the_case_clock_and_never_in_real_time() -> None:
+    start = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    clock = EvalClock(start)
+    began = time.perf_counter()
+    await clock.sleep(30)
+    clock.advance(timedelta(hours=25))
+    assert clock() == start + timedelta(hours=25, seconds=30)
+    assert time.perf_counter() - began < 1.0
+
+
+async def test_an_advance_moves_the_clock_before_its_turn(deal_case_text: str) -> None:
+    text = deal_case_text.replace('  - user: "yes"', '  - user: "yes"\n    advance: "25h"').replace(
+        "confirm: false\n      writes: 1", "writes: 0\n      error: expired"
+    )
+    result = await run_text(text.split("final:")[0])
+    assert result.passed, result.failure
