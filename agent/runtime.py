@@ -109,7 +109,7 @@ async def open_service(
     """A ready service from the settings (SQLite checkpoints and audit unless ``persist`` is False)."""
     settings = settings or load_settings()
     audit = build_audit(settings) if persist else None
-    client = build_client(settings, audit=audit)
+    client = build_client(settings)  # the service attaches the audit hook to the client
     try:
         ttl = timedelta(hours=settings.confirmation_ttl_hours)
         chosen = planner or build_planner(settings)

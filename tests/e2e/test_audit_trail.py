@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from tests.e2e.conftest import Harness
+from agent.audit import SqliteAuditLog
+from agent.plan import Plan, Question
+from agent.service import Incoming
+from tests.e2e.conftest import Harness, ScriptedPlanner
 from tests.e2e.test_deal_slice import deal_for_acme
 
 
@@ -25,3 +29,24 @@ async def test_each_request_is_recorded_with_thread_and_the_write_with_approver_
     assert len(entries) == len(h.all_sent)
     stored = json.dumps([e.to_dict() for e in entries])
     assert "Bearer" not in stored and "eyJ" not in stored  # no token, ever
+
+
+async def test_the_service_from_settings_persists_one_audit_entry_per_request(tmp_path: Path) -> None:
+    from agent.runtime import context_for, open_service
+    from tools.settings import load_settings
+
+    settings = load_settings(data_dir=tmp_path)
+    planner = ScriptedPlanner()
+    planner.will(Plan(intent="question", question=Question(kind="pipelines")))
+    async with open_service(settings, planner=planner) as (service, client):
+        assert client.portal is not None
+        events = await service.handle(
+            "th-9", context_for(settings, client), Incoming(text="what are our stages?")
+        )
+        assert events[0].type == "reply"
+        sent = len(client.portal.sandbox.requests)
+    log = SqliteAuditLog(settings.storage_path("audit"))
+    entries = await log.entries(thread_id="th-9")
+    await log.aclose()
+    assert sent == 1 and [e.operation for e in entries] == ["list_pipelines"]
+    assert settings.storage_path("checkpoints").exists()
