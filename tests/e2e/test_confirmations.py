@@ -148,3 +148,17 @@ async def test_deal_without_a_name_is_named_after_its_company(h: Harness) -> Non
     await h.say("Create a new deal for Acme Corp")
     await h.say("yes")
     assert len(h.find("deals", dealname="Acme Corp - New Deal")) == 1
+
+
+async def test_two_concurrent_approve_clicks_write_once(h: Harness) -> None:
+    import asyncio
+
+    h.planner.will(deal_for_acme())
+    await h.say("Create a new deal for Acme Corp called Acme expansion, 50k")
+    first, second = await asyncio.gather(
+        h.turn(Incoming(action="approve")), h.turn(Incoming(action="approve"))
+    )
+    kinds = sorted([first[0].type, second[0].type])
+    assert kinds == ["error", "reply"]
+    assert len(h.find("deals", dealname="Acme expansion")) == 1
+    assert len([r for r in h.all_sent if r["method"] == "POST" and r["path"] == "/crm/v3/objects/deals"]) == 1
