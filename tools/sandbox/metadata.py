@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from tools.sandbox import catalog, errors
 from tools.sandbox.catalog import PropertyDef
 from tools.sandbox.context import JSON, Ctx, Reply
 from tools.sandbox.store import EPOCH, Owner, Portal, User, owner_json, pipeline_json
 from tools.sandbox.timeutil import iso
+
+T = TypeVar("T", Owner, User)
 
 MAX_OWNERS_PAGE = 500
 MAX_USERS_PAGE = 100
@@ -18,18 +23,23 @@ def account_details(ctx: Ctx) -> Reply:
     return Reply(200, dict(ctx.sandbox.portal.account))
 
 
-def _page(ctx: Ctx, items: list[JSON], default_limit: int, max_limit: int) -> JSON:
-    """Cursor paging where ``after`` is the next item's id."""
+def _page(
+    ctx: Ctx, items: list[T], to_json: Callable[[T], JSON], default_limit: int, max_limit: int
+) -> JSON:
+    """Cursor paging where ``after`` is the next item's id; only the returned page is rendered.
+
+    Rendering every item for every page made paging through N people cost O(N²).
+    """
     limit = ctx.int_param("limit", default_limit, low=1, high=max_limit)
     after = ctx.query.get("after")
     start = 0
     if after:
-        start = next((i for i, it in enumerate(items) if it["id"] == after), -1)
+        start = next((i for i, it in enumerate(items) if it.id == after), -1)
         if start < 0:
             raise errors.bad_request(f"after must be a cursor returned by a previous page, got {after!r}")
-    body: JSON = {"results": items[start : start + limit]}
+    body: JSON = {"results": [to_json(it) for it in items[start : start + limit]]}
     if start + limit < len(items):
-        nxt = items[start + limit]["id"]
+        nxt = items[start + limit].id
         body["paging"] = {"next": {"after": nxt, "link": f"{ctx.base_url}{ctx.path}?after={nxt}"}}
     return body
 
@@ -41,11 +51,9 @@ def list_owners(ctx: Ctx) -> Reply:
     archived = ctx.bool_param("archived")
     email = (ctx.query.get("email") or "").strip().lower()
     owners = [
-        owner_json(portal, o)
-        for o in portal.owners.values()
-        if o.archived == archived and (not email or o.email.lower() == email)
+        o for o in portal.owners.values() if o.archived == archived and (not email or o.email.lower() == email)
     ]
-    return Reply(200, _page(ctx, owners, 100, MAX_OWNERS_PAGE))
+    return Reply(200, _page(ctx, owners, lambda o: owner_json(portal, o), 100, MAX_OWNERS_PAGE))
 
 
 def get_owner(ctx: Ctx, owner_id: str) -> Reply:
@@ -91,8 +99,8 @@ def list_users(ctx: Ctx) -> Reply:
     """``GET /settings/v3/users``: active users (removed users are not listed)."""
     ctx.require("users")
     portal = ctx.sandbox.portal
-    users = [user_json(portal, u) for u in portal.users.values() if not u.archived]
-    return Reply(200, _page(ctx, users, 100, MAX_USERS_PAGE))
+    users = [u for u in portal.users.values() if not u.archived]
+    return Reply(200, _page(ctx, users, lambda u: user_json(portal, u), 100, MAX_USERS_PAGE))
 
 
 def get_user(ctx: Ctx, user_id: str) -> Reply:
