@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command, StreamMode
+from langgraph.types import Command, Durability, StreamMode
 
 from agent.audit import AuditLog, AuditScope, audit_hook, scoped
 from agent.context import AgentContext
@@ -34,6 +34,7 @@ from tools.hubspot import HubSpotClient
 log = logging.getLogger("agent.service")
 
 MAX_MESSAGE_CHARS = 4000
+_DURABILITY: Durability = "sync"  # the idempotency record is on disk before a write is sent
 _STREAM_MODES: list[StreamMode] = ["custom", "updates"]
 
 
@@ -200,7 +201,7 @@ class AgentService:
                 self._config(thread_id),
                 context=ctx,
                 stream_mode=_STREAM_MODES,
-                durability="sync",
+                durability=_DURABILITY,
             ):
                 if mode == "custom":
                     events.append(Event.model_validate(chunk))
