@@ -178,9 +178,19 @@ class Context(_Strict):
         return value
 
 
-PortalValue: TypeAlias = (
-    str | int | float | bool | dict[Literal["owner", "stage"], str] | dict[Literal["days"], int]
-)
+def _portal_scalar(value: Any) -> Any:
+    """An unquoted YAML date or timestamp in a portal record means its ISO text."""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+PortalValue: TypeAlias = Annotated[
+    str | int | float | bool | dict[Literal["owner", "stage"], str] | dict[Literal["days"], int],
+    BeforeValidator(_portal_scalar),
+]
 
 
 class PortalAssociation(_Strict):
