@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
-import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.warnings import InsecureKeyLengthWarning
@@ -42,11 +41,10 @@ from evals.cassettes import (
     write_cassette,
 )
 from evals.matching import FieldCounts, check_final
-from tools.hubspot import Connection, HubSpotClient
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.errors import MissingScopes, NotAllowed
-from tools.local import LOCAL_ORIGIN, LocalPortal
-from tools.sandbox import catalog, create_app
+from tools.local import LocalPortal, open_local_portal
+from tools.sandbox import catalog
 from tools.sandbox.loader import FixtureError
 from tools.scopes_catalog import ALL_SCOPES
 from tools.settings import Settings
@@ -211,31 +209,18 @@ def open_case_portal(
 ) -> LocalPortal:
     """A fresh sandbox with HubSpot's defaults and a client acting as ``user_id`` through its Paragon proxy.
 
-    The same wiring as :func:`tools.local.open_local_portal` (the production Paragon path over
-    ``httpx.ASGITransport``), except that the Paragon key pair is shared by every case of the run.
+    :func:`tools.local.open_local_portal`, with the Paragon key pair shared by every case of the run.
     """
-    private_pem, public_pem = _paragon_keys()
-    app = create_app("empty", paragon_public_key_pem=public_pem, clock=clock, sleep=clock.sleep)
-    sandbox = app.sandbox
-    credential_id = sandbox.add_connection(user_id, scopes=list(scopes))
-    local_settings = settings.model_copy(
-        update={
-            "hubspot_mode": "sandbox",
-            "paragon_project_id": sandbox.project_id,
-            "paragon_proxy_url": LOCAL_ORIGIN,
-            "paragon_api_url": LOCAL_ORIGIN,
-        }
-    )
-    client = HubSpotClient(
-        local_settings,
-        transport=httpx.ASGITransport(app=app),
-        signing_key_pem=private_pem,
-        granted_scopes=scopes,
-        clock=lambda: clock().timestamp(),
+    return open_local_portal(
+        "empty",
+        user_id=user_id,
+        tenant_id=tenant_id,
+        scopes=scopes,
+        clock=clock,
         sleep=clock.sleep,
+        settings=settings,
+        paragon_keys=_paragon_keys(),
     )
-    connection = Connection(tenant_id=tenant_id, user_id=user_id, credential_id=credential_id)
-    return LocalPortal(app=app, client=client, connection=connection)
 
 
 # --------------------------------------------------------------------------- request classes

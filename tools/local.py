@@ -59,6 +59,7 @@ def open_local_portal(
     request_hook: RequestHook | None = None,
     sleep: Any = None,
     state_path: Path | None = None,
+    paragon_keys: tuple[str, str] | None = None,
 ) -> LocalPortal:
     """Build an in-process sandbox portal and a client acting as ``user_id`` through its Paragon proxy.
 
@@ -75,10 +76,18 @@ def open_local_portal(
         request_hook: Passed to the client (the audit log).
         sleep: Async sleep for both sides (tests pass a fake so retries and limits never wait).
         state_path: SQLite file that keeps the sandbox portal across restarts.
+        paragon_keys: ``(private PEM, public PEM)`` of the Paragon signing key; None makes a new
+            pair. Runs of many portals (the eval harness) share one pair, since making a key
+            costs more than a whole case.
     """
     granted = tuple(scopes)
-    app = create_app(fixture, clock=clock, sleep=sleep, state_path=state_path)
+    private_pem, public_pem = paragon_keys if paragon_keys is not None else (None, None)
+    app = create_app(
+        fixture, clock=clock, sleep=sleep, state_path=state_path, paragon_public_key_pem=public_pem
+    )
     sandbox = app.sandbox
+    signing_key = private_pem or sandbox.paragon_private_key_pem
+    assert signing_key is not None  # create_app made the pair when none was given
     credential_id = sandbox.add_connection(user_id, scopes=granted) if connected else None
     base = settings or load_settings()
     local_settings = base.model_copy(
@@ -89,7 +98,6 @@ def open_local_portal(
             "paragon_api_url": LOCAL_ORIGIN,
         }
     )
-    assert sandbox.paragon_private_key_pem is not None  # create_app made the key pair
     extra: dict[str, Any] = {}
     if clock is not None:
         extra["clock"] = lambda: clock().timestamp()
@@ -98,7 +106,7 @@ def open_local_portal(
     client = HubSpotClient(
         local_settings,
         transport=httpx.ASGITransport(app=app),
-        signing_key_pem=sandbox.paragon_private_key_pem,
+        signing_key_pem=signing_key,
         granted_scopes=granted,
         request_hook=request_hook,
         **extra,
