@@ -62,10 +62,6 @@ class ScriptedPlanner:
         return item(message, given) if callable(item) else item
 
 
-async def _no_sleep(seconds: float) -> None:
-    return None
-
-
 @dataclass
 class Harness:
     """One conversation: the service, the sandbox portal, the clock and the context."""
@@ -138,7 +134,12 @@ def build_harness(
 ) -> Harness:
     clock = Clock()
     audit = MemoryAuditLog()
-    portal = open_local_portal(fixture, scopes=scopes, clock=clock, sleep=_no_sleep, connected=connected)
+
+    async def sleep(seconds: float) -> None:
+        # Waiting moves the fake clock, so rate limits and retry waits pass without real time.
+        clock.advance(seconds=max(seconds, 0.001))
+
+    portal = open_local_portal(fixture, scopes=scopes, clock=clock, sleep=sleep, connected=connected)
     planner = ScriptedPlanner()
     service = AgentService(portal.client, planner, audit=audit, **service_kw)
     portal_id = int(str(portal.sandbox.portal.account["portalId"]))

@@ -107,3 +107,15 @@ async def test_no_delete_request_ever_reaches_hubspot_in_a_conversation() -> Non
     await h.say("now delete it")
     assert [r for r in h.all_sent if r["method"] == "DELETE"] == []
     await h.portal.aclose()
+
+
+async def test_hubspot_rate_limit_that_persists_says_retry_later() -> None:
+    h = build_harness()
+    h.portal.sandbox.add_fault(kind="status", status=429, count=20, method="POST")
+    h.planner.will(deal_for_acme())
+    events = await h.say("Create a new deal for Acme Corp")
+    assert [e.type for e in events] == ["error"]
+    assert events[0].error is not None and events[0].error.kind == "rate_limited"
+    assert "try again" in events[0].text.lower()
+    assert h.writes(h.all_sent) == []
+    await h.portal.aclose()

@@ -279,3 +279,36 @@ async def test_minimal_call_counts_per_intent() -> None:
         await h.say("yes")
         assert len(h.all_sent) == expected, (_name, [(r["method"], r["path"]) for r in h.all_sent])
         await h.portal.aclose()
+
+
+@pytest.mark.parametrize(
+    ("activity", "change"),
+    [
+        (Activity(type="notes", body="First draft"), {"hs_note_body": "Final text"}),
+        (Activity(type="calls", subject="Intro", body="x"), {"hs_call_status": "NO_ANSWER"}),
+        (
+            Activity(type="meetings", subject="Kickoff", when="2026-03-03T20:00:00Z"),
+            {"hs_meeting_outcome": "RESCHEDULED"},
+        ),
+        (Activity(type="emails", subject="Pricing", body="x"), {"hs_email_subject": "Pricing (revised)"}),
+    ],
+)
+async def test_update_a_logged_activity_referred_back_to(activity: Activity, change: dict[str, str]) -> None:
+    h = build_harness()
+    writes = await _approve(h, log(activity, [ACME]))
+    plan = Plan(
+        intent="update",
+        writes=[
+            Write(
+                op="update",
+                object_type=activity.type,
+                target=Mention(object_type=activity.type, refers_back=True),
+                values=[Value(property=k, value=v) for k, v in change.items()],
+            )
+        ],
+    )
+    await _approve(h, plan)
+    record = h.records(activity.type)[str(writes[0]["id"])]
+    for k, v in change.items():
+        assert record["properties"][k] == v
+    await h.portal.aclose()
