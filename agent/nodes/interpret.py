@@ -19,13 +19,8 @@ from agent.nodes.common import emit, error_outcome, event_of, parse_iso, plannin
 from agent.nodes.deps import Deps
 from agent.plan import Answer, Plan, Value, ValueKind
 from agent.planners.base import PendingKind
+from agent.planners.quick import quick_answer  # the shared deterministic yes/no reading
 from agent.state import JSON, AgentState, new_request
-
-try:  # the shared deterministic yes/no reading (the offline package first: quick.py imports from it)
-    import agent.planners.offline  # noqa: F401
-    from agent.planners.quick import quick_answer
-except ImportError:  # pragma: no cover - only while the planners package is incomplete
-    quick_answer = None  # type: ignore[assignment]
 
 _CREATE_WORDS = frozenset({"yes", "yeah", "yep", "sure", "ok", "okay", "create", "add", "new", "make", "go"})
 """Words that accept the offer to create a record that was not found."""
@@ -67,10 +62,9 @@ async def _read(
     if reply.get("edit"):
         return Answer(decision="edit", edits=[Value.model_validate(v) for v in _edit_values(reply["edit"])])
     text = str(reply.get("text") or "")
-    if quick_answer is not None:
-        quick = quick_answer(text, pending)
-        if quick is not None:
-            return quick
+    quick = quick_answer(text, pending)
+    if quick is not None:
+        return quick
     plan = await deps.planner.plan(text, planning_input(state, runtime.context, pending))
     if plan.intent == "answer" and plan.answer is not None:
         return plan.answer
