@@ -147,15 +147,25 @@ def rank(
 ) -> list[Ranked]:
     """Records ordered by similarity; a qualifier ("at Initech") boosts records whose details match it."""
     ranked: list[Ranked] = []
+    detail = qualifier_words(qualifier) if qualifier else ""
     for record in records:
         s = score(object_type, text, record) if text else 50.0
-        if qualifier:
-            details = record_details(object_type, record)
-            if fuzz.partial_ratio(qualifier.lower(), details.lower()) >= 85:
-                s += 10.0
+        if detail and fuzz.partial_ratio(detail, record_details(object_type, record).lower()) >= 85:
+            # The details hold the company name and the email (so its domain): "dana at vandelay".
+            s += 10.0
         ranked.append(Ranked(record, s))
     ranked.sort(key=lambda r: r.score, reverse=True)
     return ranked
+
+
+def qualifier_words(qualifier: str) -> str:
+    """The telling words of a qualifier: "at vandelay" → "vandelay", "from the globex team" → "globex team".
+
+    Filler words ("at", "from", "the one") would otherwise drag the fuzzy score of a matching detail
+    below the threshold.
+    """
+    text = qualifier.strip().lower()
+    return " ".join(w for w in re.findall(r"[\w@.-]+", text) if w not in _FILLER) or text
 
 
 def pick(ranked: Sequence[Ranked]) -> tuple[CrmObject | None, list[Ranked]]:

@@ -985,6 +985,14 @@ FIELD_PHRASINGS += [
         "globex renewal is signed!! move it to renewed",
         update(deal("globex renewal"), [value("dealstage", "renewed", "stage")]),
     ),
+    (
+        # "ok" is politeness before the request, never the name of the record "it" points to.
+        "ok move it to contract sent",
+        update(
+            {"object_type": "deals", "refers_back": True, "text": ""},
+            [value("dealstage", "Contract Sent", "stage")],
+        ),
+    ),
 ]
 
 

@@ -59,6 +59,22 @@ def test_a_qualifier_breaks_the_tie() -> None:
     assert record is not None and record.id == "2"
 
 
+@pytest.mark.parametrize("qualifier", ["at vandelay", "from Vandelay", "the one at vandelay"])
+def test_a_qualifier_with_filler_words_matches_the_email_domain(qualifier: str) -> None:
+    # No company property: only the email's domain tells the two Danas apart.
+    danas = [
+        contact("1", "Dana", "Kim", "dana@vandelay.com"),
+        contact("2", "Dana", "Lopez", "dana@kramerica.com"),
+    ]
+    record, _ = r.pick(r.rank("contacts", "dana", danas, qualifier=qualifier))
+    assert record is not None and record.id == "1"
+
+
+def test_a_qualifier_of_only_filler_words_is_kept_as_said() -> None:
+    assert r.qualifier_words("at Umbrella") == "umbrella"
+    assert r.qualifier_words("the one") == "the one"
+
+
 def test_a_partial_name_still_finds_the_record_but_nothing_similar_is_not_a_match() -> None:
     found, _ = r.pick(r.rank("companies", "initech inc", [company("1", "Initech", "initech.com")]))
     assert found is not None

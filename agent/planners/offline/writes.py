@@ -370,8 +370,9 @@ def plan_update(u: Utterance, start: int, now: datetime) -> Plan:
         target = u.mention_at(u.index_after(of.end()), kind)[0] if of else None
     if target is not None and target.refers_back and not target.text and start < len(u.tokens):
         # "globex renewal is signed!! move it to renewed": "it" is the name the message opened with.
-        opener, _ = u.mention_at(0, kind)
-        if opener is not None and opener.text and u.tokens[0].low not in _VERBS:
+        # Politeness before the request ("ok move it to ...") is no name: look from the request's start.
+        opener, _ = u.mention_at(start, kind)
+        if opener is not None and opener.text and u.tokens[start].low not in _VERBS:
             target = opener
     if target is None and implied is not None:
         # "update the amount to 90k too": the record the conversation is on.
