@@ -986,6 +986,29 @@ FIELD_PHRASINGS += [
         update(deal("globex renewal"), [value("dealstage", "renewed", "stage")]),
     ),
     (
+        # "f/u" before "task" still opens a task; "to" right after its date starts the subject.
+        "and a f/u task for her next tues to send the pilot SOW",
+        activity(
+            "tasks",
+            [{"object_type": "contacts", "refers_back": True, "text": ""}],
+            subject="Send the pilot SOW",
+            when="2026-03-10T13:00:00Z",
+        ),
+    ),
+    (
+        "add contact Dana Whitfield at Initech, dana.w@initech.com, she's the new procurement lead",
+        create(
+            "contacts",
+            [
+                value("firstname", "Dana"),
+                value("lastname", "Whitfield"),
+                value("email", "dana.w@initech.com"),
+                value("jobtitle", "procurement lead"),
+            ],
+            [company("Initech")],
+        ),
+    ),
+    (
         # "ok" is politeness before the request, never the name of the record "it" points to.
         "ok move it to contract sent",
         update(

@@ -43,7 +43,7 @@ _PREPOSITIONS: Final[dict[str, ObjectType]] = {
 }
 _INFINITIVE_BEFORE: Final[frozenset[str]] = words(
     """
-    task reminder me need needs have has want wants going how up
+    task reminder me need needs have has want wants going how up him her them
     """
 )
 _HEADER_CUES: Final[tuple[str, ...]] = (":", " - ", " – ", "; ")
@@ -108,7 +108,7 @@ def _mentions(u: Utterance, start: int, header_end: int, kind: ActivityType) -> 
         prep = token.low
         if prep not in _PREPOSITIONS:
             continue
-        if prep == "to" and index > 0 and tokens[index - 1].low in _INFINITIVE_BEFORE:
+        if prep == "to" and index > 0 and _infinitive(u, index):
             continue
         if prep in ("about", "re", "regarding") and kind in ("meetings", "calls", "tasks", "emails"):
             continue
@@ -168,6 +168,14 @@ def _caller(u: Utterance, start: int) -> re.Match[str] | None:
     return _CALLER.match(u.text, u.tokens[start].start)
 
 
+def _infinitive(u: Utterance, index: int) -> bool:
+    """Whether the "to" at ``index`` opens a verb ("task for her next tues to send ..."), not a recipient."""
+    before = u.tokens[index - 1]
+    # A date right before "to" ends the header's "when": what follows is what to do.
+    after_date = any(first <= before.start < last for first, last in u.temporal.spans)
+    return before.low in _INFINITIVE_BEFORE or after_date
+
+
 def _looks_named(text: str) -> bool:
     """A task's "send the proposal to Globex": only capitalised words, emails or domains are records."""
     return text[:1].isupper() or "@" in text or "." in text
@@ -182,7 +190,7 @@ def _task_subject(u: Utterance) -> str | None:
             blanked[position] = " "
     m = re.search(
         r"\b(?:remind\s+me\s+to|reminder\s+to|remember\s+to|task\s+to|task\s*:|need\s+to|needs\s+to|have\s+to|"
-        r"make\s+sure\s+(?:i|we)|task\s+for\s+me\s+to|task|reminder)\s*",
+        r"make\s+sure\s+(?:i|we)|task\s+for\s+(?:me|him|her|them)\s+to|task|reminder)\s*",
         "".join(blanked),
         flags=re.IGNORECASE,
     )

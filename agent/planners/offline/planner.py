@@ -93,7 +93,7 @@ _ACTIVITY_CUES: Final[tuple[tuple[str, ActivityType], ...]] = (
         "calls",
     ),
     (r"^[\w.@'-]+(?:\s+[A-Z][\w'-]*)?\s+(?:emailed|wrote|replied to)\s+(?:me|us)\b", "emails"),
-    (r"^(?:a\s+|an\s+|new\s+|another\s+)?(?:task|reminder)\b", "tasks"),
+    (r"^(?:a\s+|an\s+|new\s+|another\s+)?(?:follow[- ]?up\s+)?(?:task|reminder)\b", "tasks"),
     (r"^(?:had|just had)\s+(?:a|an|my|the|our)\s+(?:meeting|demo|lunch|coffee)\b|^met\b", "meetings"),
     (
         r"\b(?:book|schedule|set up|arrange|organize|organise|plan|put)\b.*\b(?:meeting|demo|session|sync)\b",

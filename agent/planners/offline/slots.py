@@ -220,6 +220,16 @@ def find_job_title(u: Utterance) -> str | None:
         r"(?:\b(?:is now|is|as)\s+|'s\s+|,\s*)(?:the\s+|our\s+|their\s+|an?\s+)?(?:new\s+)?((?:CEO|CTO|CFO|COO|CRO|CMO|CIO|VP|SVP|EVP|Head|Director|Manager|President|Founder|Co-founder|Chief|Senior|Lead)\b[\w &/-]*?)(?=$|[.;,!?]|\s+(?:at|of|for|in)\s+[A-Z])",
         u.text,
     )
+    if m:
+        return m.group(1).strip()
+    # "she's the new procurement lead": a department before a role word, said of a person.
+    m = re.search(
+        r"\b(?:she's|he's|they're|who's|(?:she|he|who)\s+is)\s+(?:now\s+)?(?:the|our|their|a|an)\s+(?:new\s+)?"
+        r"((?:[a-z][\w&/-]*\s+){0,2}?(?:lead|manager|director|head|officer|engineer|buyer|coordinator|analyst|"
+        r"architect|counsel|administrator|specialist))\b(?!\s+(?:on|for|of)\b)",
+        u.text,
+        flags=re.IGNORECASE,
+    )
     return m.group(1).strip() if m else None
 
 
