@@ -1,7 +1,9 @@
 """Who "me", "Sam" or "priya@acme-sales.io" is in HubSpot: owner ids from the portal's owners.
 
 The owners list is read once per connection and cached (one ``GET /crm/v3/owners`` however often
-"me" is used). The identity-sync work will put its own store behind the same interface.
+"me" is used). The service built from the settings uses ``agent.identity.IdentityLookup`` (the
+synced identity store) behind the same interface; this directory is the fallback for a ``Deps``
+built by hand.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from tools.hubspot import Connection, HubSpotClient
 from tools.hubspot.models import Owner
 
 ME_WORDS = frozenset({"me", "my", "mine", "myself", "i"})
+TEAM_WORDS = frozenset({"my team", "my team's", "our team", "our team's", "team", "my teams", "our teams"})
+"""An owner condition with one of these values means the owners of the user's teams."""
 _MIN_SCORE = 80.0
 
 
@@ -31,6 +35,15 @@ class OwnerLookup(Protocol):
     async def label(self, conn: Connection, owner_id: str) -> str:
         """A person's name for an owner id (the id itself when unknown)."""
         ...
+
+    async def team_owner_ids(self, conn: Connection, *, user_email: str) -> list[str]:
+        """Owner ids of everyone sharing a team with the user, the user included."""
+        ...
+
+
+def is_team_words(text: str) -> bool:
+    """Whether an owner value means "my team" rather than one person."""
+    return " ".join(text.strip().lower().split()) in TEAM_WORDS
 
 
 def owner_name(owner: Owner) -> str:
@@ -95,3 +108,15 @@ class OwnerDirectory:
             if owner.id == owner_id:
                 return owner_name(owner)
         return owner_id
+
+    async def team_owner_ids(self, conn: Connection, *, user_email: str) -> list[str]:
+        """Owner ids of everyone sharing a team with the user (from the owners' ``teams``), the user included.
+
+        Raises:
+            OwnerNotFound: The user has no HubSpot owner.
+        """
+        me = await self.resolve(conn, "me", user_email=user_email)
+        teams = {t.id for t in me.teams}
+        if not teams:
+            return [me.id]
+        return [o.id for o in await self.owners(conn) if teams.intersection(t.id for t in o.teams)]

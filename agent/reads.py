@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from agent import resolve as ranking
 from agent.context import AgentContext
-from agent.owners import OwnerLookup, owner_name
+from agent.owners import OwnerLookup, is_team_words, owner_name
 from agent.plan import Condition, Question
 from agent.state import JSON
 from tools.hubspot import Connection, HubSpotClient, HubSpotError, ObjectType
@@ -62,6 +62,11 @@ class Reader:
 
     async def _filter(self, c: Condition) -> Filter:
         value, high, values = c.value, c.high_value, list(c.values)
+        if c.kind == "owner" and value is not None and is_team_words(value):
+            # "My team's deals": one owner condition becomes a set of owners.
+            team = await self.owners.team_owner_ids(self.conn, user_email=self.ctx.user_email)
+            operator = "NOT_IN" if c.operator in ("NEQ", "NOT_IN") else "IN"
+            return Filter(property_name=c.property, operator=operator, values=team)
         if c.kind == "owner" and value is not None:
             owner = await self.owners.resolve(self.conn, value, user_email=self.ctx.user_email)
             value = owner.id

@@ -1,21 +1,25 @@
-"""Builders from the settings: the HubSpot client for the mode, the planner, checkpointer and audit log."""
+"""Builders from the settings: the HubSpot client for the mode, the planner, checkpointer, audit log
+and the identity store ("me"/"my team" and the uninstall guard)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent.audit import AuditLog, SqliteAuditLog, audit_hook
 from agent.context import AgentContext
+from agent.identity import ConnectionGuard, IdentityLookup, IdentitySync, SqliteIdentityStore, guard_client
+from agent.identity.commands import SANDBOX_CREDENTIAL_ID, store_path
 from agent.nodes.deps import Deps
 from agent.planners.base import Planner
 from agent.service import AgentService
-from tools.hubspot import HubSpotClient
+from tools.hubspot import Connection, HubSpotClient
 from tools.local import LocalPortal, open_local_portal
 from tools.settings import Settings, load_settings
 
@@ -53,8 +57,17 @@ def build_client(
     audit: AuditLog | None = None,
     clock: Callable[[], datetime] | None = None,
     fixture: str = "demo",
+    sandbox_state: Path | None = None,
 ) -> Client:
-    """The client for ``settings.hubspot_mode``; sandbox mode opens the in-process demo portal."""
+    """The client for ``settings.hubspot_mode``; sandbox mode opens the in-process demo portal.
+
+    Args:
+        settings: The settings.
+        audit: Records every request when given.
+        clock: UTC now for the sandbox and the client (tests).
+        fixture: The sandbox portal to load.
+        sandbox_state: SQLite file keeping the sandbox portal across runs (None: a fresh portal).
+    """
     hook = audit_hook(audit) if audit is not None else None
     if settings.hubspot_mode == "sandbox":
         portal = open_local_portal(
@@ -62,9 +75,19 @@ def build_client(
             user_id=settings.user_id,
             tenant_id=settings.tenant_id,
             scopes=settings.hubspot_scopes,
+            connected=False,
             settings=settings,
             request_hook=hook,
             clock=clock,
+            state_path=sandbox_state,
+        )
+        # One fixed credential id, the one `alysio-agent sync` and `connection ...` use, so the
+        # identity store sees the same connection on every run.
+        portal.sandbox.add_connection(
+            settings.user_id, credential_id=SANDBOX_CREDENTIAL_ID, scopes=settings.hubspot_scopes
+        )
+        portal = replace(
+            portal, connection=Connection(settings.tenant_id, settings.user_id, SANDBOX_CREDENTIAL_ID)
         )
         return Client(portal.client, portal)
     return Client(HubSpotClient(settings, request_hook=hook))
@@ -103,26 +126,58 @@ async def sqlite_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpoin
 
 
 @asynccontextmanager
+async def open_identity(settings: Settings, *, persist: bool = True) -> AsyncIterator[SqliteIdentityStore]:
+    """The identity store at ``{data_dir}/identity.sqlite`` (a private in-memory one unless ``persist``)."""
+    store = await SqliteIdentityStore.open(store_path(settings) if persist else ":memory:")
+    try:
+        yield store
+    finally:
+        await store.aclose()
+
+
+@asynccontextmanager
 async def open_service(
-    settings: Settings | None = None, *, planner: Planner | None = None, persist: bool = True
+    settings: Settings | None = None,
+    *,
+    planner: Planner | None = None,
+    persist: bool = True,
+    sandbox_state: Path | None = None,
 ) -> AsyncIterator[tuple[AgentService, Client]]:
-    """A ready service from the settings (SQLite checkpoints and audit unless ``persist`` is False)."""
+    """A ready service from the settings (SQLite checkpoints and audit unless ``persist`` is False).
+
+    Every request passes the uninstall guard of the identity store, and "me", names and "my team"
+    resolve from its synced mappings (a tenant never synced is synced on first use).
+
+    Args:
+        settings: The settings (default: loaded from the environment).
+        planner: The planner (default: the one the settings choose).
+        persist: Keep conversations, the audit log and the identity store in ``data_dir``.
+        sandbox_state: In sandbox mode, the SQLite file keeping the portal across runs.
+    """
     settings = settings or load_settings()
     audit = build_audit(settings) if persist else None
-    client = build_client(settings)  # the service attaches the audit hook to the client
+    client = build_client(settings, sandbox_state=sandbox_state)  # the service attaches the audit hook
     try:
         ttl = timedelta(hours=settings.confirmation_ttl_hours)
         chosen = planner or build_planner(settings)
-        if persist:
-            async with sqlite_checkpointer(settings) as saver:
-                yield (
-                    AgentService(
-                        client.client, chosen, checkpointer=saver, audit=audit, confirmation_ttl=ttl
-                    ),
-                    client,
-                )
-        else:
-            yield AgentService(client.client, chosen, confirmation_ttl=ttl), client
+        async with open_identity(settings, persist=persist) as store:
+            guarded = guard_client(client.client, ConnectionGuard(store))
+            owners = IdentityLookup(store, IdentitySync(store, guarded))
+            if persist:
+                async with sqlite_checkpointer(settings) as saver:
+                    yield (
+                        AgentService(
+                            guarded,
+                            chosen,
+                            checkpointer=saver,
+                            audit=audit,
+                            confirmation_ttl=ttl,
+                            owners=owners,
+                        ),
+                        client,
+                    )
+            else:
+                yield AgentService(guarded, chosen, confirmation_ttl=ttl, owners=owners), client
     finally:
         await client.aclose()
         if audit is not None:

@@ -27,6 +27,7 @@ from agent.events import ErrorInfo, Event
 from agent.graph import build_graph
 from agent.nodes.common import iso
 from agent.nodes.deps import Deps
+from agent.owners import OwnerLookup
 from agent.planners.base import Planner
 from agent.state import new_request
 from tools.hubspot import HubSpotClient
@@ -93,6 +94,8 @@ class AgentService:
         audit: The audit log; every HubSpot request of the client is recorded in it.
         confirmation_ttl: How long a pending confirmation stays valid.
         locks: Per-thread serialisation (in-process by default).
+        owners: "me"/names/"my team" → owner ids; the identity store's ``IdentityLookup`` in a
+            service built from the settings (default: the client's owners list, cached).
     """
 
     def __init__(
@@ -104,11 +107,14 @@ class AgentService:
         audit: AuditLog | None = None,
         confirmation_ttl: timedelta = timedelta(hours=24),
         locks: ThreadLocks | None = None,
+        owners: OwnerLookup | None = None,
     ) -> None:
         self.client = client
         self.planner = planner
         self.audit = audit
         self.deps = Deps(client, planner, confirmation_ttl=confirmation_ttl)
+        if owners is not None:
+            self.deps.owners = owners
         self.graph = build_graph(checkpointer or InMemorySaver(), deps=self.deps)
         self._locks = locks or LocalThreadLocks()
         if audit is not None:

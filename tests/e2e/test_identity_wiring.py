@@ -1,0 +1,122 @@
+"""The service built from the settings resolves people from the identity store and obeys uninstalls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.context import AgentContext
+from agent.identity import IdentityLookup, SqliteIdentityStore, mark_uninstalled
+from agent.identity.commands import store_path
+from agent.owners import OwnerDirectory
+from agent.plan import Condition, Plan, Question
+from agent.runtime import Client, context_for, open_service
+from agent.service import AgentService, Incoming
+from tests.e2e.conftest import ScriptedPlanner
+from tools.local import LocalPortal
+from tools.settings import Settings, load_settings
+
+
+@dataclass
+class Running:
+    settings: Settings
+    service: AgentService
+    client: Client
+    planner: ScriptedPlanner
+    ctx: AgentContext
+
+    @property
+    def portal(self) -> LocalPortal:
+        assert self.client.portal is not None
+        return self.client.portal
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        return self.portal.sandbox.requests
+
+
+@pytest.fixture
+async def run(tmp_path: Path) -> AsyncIterator[Running]:
+    settings = load_settings(data_dir=tmp_path, hubspot_mode="sandbox")
+    planner = ScriptedPlanner()
+    async with open_service(settings, planner=planner) as (service, client):
+        yield Running(settings, service, client, planner, context_for(settings, client))
+
+
+def team_deals(state: dict[str, Any], email: str) -> tuple[set[str], set[str]]:
+    """Owner ids sharing a team with ``email``, and the names of their open deals (from the portal)."""
+    owners = state["owners"]
+    mine = next(o for o in owners if o["email"] == email)
+    teams = {t["id"] for t in mine["teams"]}
+    team = {o["id"] for o in owners if not o["archived"] and teams & {t["id"] for t in o.get("teams", [])}}
+    deals = {
+        d["properties"]["dealname"]
+        for d in state["records"]["deals"]
+        if not d.get("archived")
+        and d["properties"].get("hubspot_owner_id") in team
+        and d["properties"].get("hs_is_closed") == "false"
+    }
+    return team, deals
+
+
+def my_team_open_deals() -> Plan:
+    owner = Condition(property="hubspot_owner_id", operator="EQ", value="my team", kind="owner")
+    return Plan(
+        intent="question",
+        question=Question(kind="list", object_type="deals", deal_status="open", conditions=[owner]),
+    )
+
+
+async def test_the_service_from_settings_resolves_people_from_the_identity_store(run: Running) -> None:
+    assert isinstance(run.service.deps.owners, IdentityLookup)
+
+
+async def test_my_teams_open_deals_lists_the_open_deals_of_everyone_in_my_teams(run: Running) -> None:
+    team, expected = team_deals(run.portal.sandbox.state(), run.ctx.user_email)
+    assert len(team) > 1 and expected  # the demo portal has a team of several people
+    run.planner.will(my_team_open_deals())
+    events = await run.service.handle("th-team", run.ctx, Incoming(text="my team's open deals"))
+    reply = events[-1]
+    assert reply.type == "reply", events
+    everyone = [
+        d
+        for d in run.portal.sandbox.state()["records"]["deals"]
+        if d["properties"]["hs_is_closed"] == "false"
+    ]
+    assert len(everyone) > len(expected)  # so the count proves the owner filter
+    assert reply.text.startswith(f"{len(expected)} open deals:")
+    listed = [line[2:].split(" ($")[0] for line in reply.text.splitlines() if line.startswith("- ")]
+    assert listed and set(listed) <= expected
+    assert [r["path"] for r in run.sent].count("/crm/v3/objects/deals/search") == 1
+
+
+async def test_after_uninstall_any_request_answers_the_reconnect_message_and_sends_nothing(
+    run: Running,
+) -> None:
+    # The chat backend reports the uninstall through its own handle on the same store.
+    async with await SqliteIdentityStore.open(store_path(run.settings)) as admin:
+        record = await admin.register_connection(
+            run.ctx.tenant_id, run.ctx.user_id, run.ctx.credential_id, now=run.ctx.clock()
+        )
+        await mark_uninstalled(admin, record.id)
+    before = len(run.sent)
+    for i, text in enumerate(["what are our stages?", "my team's open deals"]):
+        run.planner.will(
+            Plan(intent="question", question=Question(kind="pipelines")) if i == 0 else my_team_open_deals()
+        )
+        events = await run.service.handle(f"th-{i}", run.ctx, Incoming(text=text))
+        errors = [e.error for e in events if e.error is not None]
+        assert errors and errors[0].kind == "reconnect", events
+        assert "Reconnect HubSpot" in (errors[0].action or "")
+    assert len(run.sent) == before
+
+
+async def test_owner_directory_team_owner_ids_come_from_the_owners_teams(run: Running) -> None:
+    team, _ = team_deals(run.portal.sandbox.state(), run.ctx.user_email)
+    directory = OwnerDirectory(run.portal.client)
+    conn = run.portal.connection
+    assert set(await directory.team_owner_ids(conn, user_email=run.ctx.user_email)) == team
