@@ -1039,3 +1039,36 @@ def test_a_follow_up_activity_lands_on_the_conversations_record() -> None:
         result.model_dump(),
         activity("tasks", [{"object_type": "deals", "refers_back": True}], subject="Chase legal"),
     )
+
+
+def test_two_writes_joined_by_and_become_one_plan_in_order() -> None:
+    result = plan(
+        "just talked to dana, they're ready for the contract - log the call and move the initech deal"
+        " to contract sent"
+    )
+    assert_matches(
+        result.model_dump(),
+        {
+            "intent": "log_activity",
+            "writes": [
+                {
+                    "op": "create",
+                    "object_type": "calls",
+                    "activity": {"body": "they're ready for the contract"},
+                    "associate_with": [contact("dana")],
+                },
+                {
+                    "op": "update",
+                    "target": deal("initech"),
+                    "values": [value("dealstage", "Contract Sent", "stage")],
+                },
+            ],
+        },
+    )
+
+
+def test_and_inside_an_activitys_text_is_no_second_write() -> None:
+    result = plan("log a call with dana: they are ready and move on")
+    assert [w.object_type for w in result.writes] == ["calls"]
+    assert result.writes[0].activity is not None
+    assert result.writes[0].activity.body == "they are ready and move on"

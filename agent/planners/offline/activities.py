@@ -80,7 +80,16 @@ def _header_end(u: Utterance, kind: ActivityType, start: int) -> int:
 def _body(u: Utterance, header_end: int) -> str | None:
     body = u.typed(header_end, len(u.text)).lstrip(":-–;,. ")
     body = re.sub(r"^(?:saying|that says|which says|that)\s+", "", body, flags=re.IGNORECASE)
+    # "they're ready - log the call": the closing instruction is the request, not what was said.
+    body = _TRAILING_REQUEST.sub("", body)
     return body.strip() or None
+
+
+_TRAILING_REQUEST: Final[re.Pattern[str]] = re.compile(
+    r"[\s.,;:–-]+(?:pls\s+|please\s+)?(?:log|record|save)\s+(?:it|this|that|the\s+(?:call|note|meeting|mtg|email))"
+    r"(?:\s+(?:pls|please|for me))?[\s.!]*$",
+    re.IGNORECASE,
+)
 
 
 def _header_temporal(u: Utterance, header_end: int) -> Temporal:

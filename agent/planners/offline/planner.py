@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agent.plan import ActivityType, Plan, Refusal
+from agent.plan import ActivityType, Plan, Refusal, Write
 from agent.planners.base import PlanningInput
 from agent.planners.offline.activities import plan_activity
 from agent.planners.offline.answers import plan_clarify_reply, plan_confirm_reply
@@ -251,7 +251,47 @@ def plan_message(message: str, given: PlanningInput) -> Plan:
             return reply
         if request is not None:
             return request
-    return _plan_request(u, start, now)
+    return _plan_requests(u, start, now, given)
+
+
+_WRITE_INTENTS: Final[frozenset[str]] = frozenset({"create", "update", "log_activity", "associate"})
+_SECOND_REQUEST: Final[re.Pattern[str]] = re.compile(
+    # "log the call and move the initech deal to contract sent": a second write joined by "and".
+    r"\s+(?:and|&|then|plus)\s+(?:then\s+|also\s+)?(?=(?:move|update|set|change|mark|bump|push|assign|reassign|"
+    r"log|create|add)\b)",
+    re.I,
+)
+
+
+def _plan_requests(u: Utterance, start: int, now: datetime, given: PlanningInput) -> Plan:
+    """The message's plan; two writes joined by "and" become one plan with both writes, in order.
+
+    The split is kept only when both halves plan a write on their own, so "they want to wait and
+    move on" inside a note's text stays one note.
+    """
+    whole = _plan_request(u, start, now)
+    if whole.intent not in _WRITE_INTENTS:
+        return whole
+    begin = u.tokens[start].start if start < len(u.tokens) else 0
+    for joint in _SECOND_REQUEST.finditer(u.raw, begin):
+        first = read(u.raw[: joint.start()], given, now)
+        second = read(u.raw[joint.end() :], given, now)
+        head = _plan_request(first, request_start(first), now) if first.tokens else None
+        tail_start = request_start(second)
+        tail = _plan_request(second, tail_start, now) if tail_start < len(second.tokens) else None
+        if head is None or tail is None or head.intent not in _WRITE_INTENTS:
+            continue
+        if tail.intent not in _WRITE_INTENTS or not all(_names_a_record(w) for w in tail.writes):
+            continue
+        return head.model_copy(update={"writes": [*head.writes, *tail.writes]})
+    return whole
+
+
+def _names_a_record(write: Write) -> bool:
+    """Whether a write says which record it is about (a name, or "it"/"that deal")."""
+    if write.op == "create":
+        return bool(write.values or write.activity)
+    return write.target is not None and bool(write.target.text or write.target.refers_back)
 
 
 _MERGE: Final[re.Pattern[str]] = re.compile(
