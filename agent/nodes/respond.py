@@ -16,13 +16,18 @@ from agent.nodes.common import (
 )
 from agent.nodes.deps import Deps
 from agent.owners import OwnerNotFound
+from agent.planners.base import Summarizer
 from agent.reads import QuestionError, Reader
 from agent.state import JSON, AgentState, remember
 from tools.hubspot import HubSpotError
 
 
 async def answer_question(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
-    """Answer the plan's question from HubSpot reads (paged searches, figures computed from them)."""
+    """Answer the plan's question from HubSpot reads (paged searches, figures computed from them).
+
+    When the user asked for a written summary and the planner can write one (the model planner),
+    the reply is its summary of the facts read; otherwise the facts themselves.
+    """
     plan = plan_of(state)
     assert plan.question is not None  # guard refuses a question plan without one
     about = (state.get("mentions", {}).get("q.about") or {}).get("record")
@@ -33,6 +38,9 @@ async def answer_question(state: AgentState, runtime: Runtime[AgentContext], dep
         return {"outcome": outcome_from_error(exc)}
     except (QuestionError, OwnerNotFound) as exc:
         return {"outcome": error_outcome("validation", str(exc))}
+    if plan.wants_summary and isinstance(deps.planner, Summarizer):
+        # The one extra model call a turn may cost: a written summary of the figures just read.
+        text = await deps.planner.summarize(state.get("message", ""), text)
     outcome = reply_outcome(text)
     outcome["records"] = records
     return {"outcome": outcome}
