@@ -240,3 +240,24 @@ def test_logging_an_email_is_not_sending_one() -> None:
 def test_listing_all_deals_is_a_question_not_a_bulk_write() -> None:
     result = plan("show me all deals closing this month")
     assert (result.intent, result.refusal) == ("question", None)
+
+
+@pytest.mark.parametrize(
+    ("message", "choice"),
+    [
+        ("oh it's under norman labs now, they rebranded", "norman labs"),
+        ("it's called Acme Holdings", "Acme Holdings"),
+        ("try globex", "globex"),
+        ("Norman Labs", "Norman Labs"),
+    ],
+)
+def test_a_reply_to_not_found_names_the_record_to_search_for(message: str, choice: str) -> None:
+    given = PlanningInput(
+        now=MONDAY,
+        timezone="America/New_York",
+        pending="clarify",
+        pending_summary="I couldn't find a deal matching “oscorp” in HubSpot. Should I create a new deal “oscorp”?",
+    )
+    result = plan_message(message, given)
+    assert result.answer is not None
+    assert (result.answer.decision, result.answer.choice) == ("choose", choice)

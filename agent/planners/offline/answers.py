@@ -138,6 +138,29 @@ def plan_clarify_reply(u: Utterance, given: PlanningInput, new_request: bool) ->
             if known and fuzz.WRatio(low, known.lower()) >= 85:
                 return choose
     if len(low.split()) <= 10:
-        # "oh it's under norman labs now": the graph matches the user's words to the candidates.
-        return choose
+        # "oh it's under norman labs now": the graph matches the user's words to the candidates,
+        # or, after a not-found, searches again with the name the reply gives.
+        named = None if given.candidates else _renamed(text)
+        return Plan(intent="answer", answer=Answer(decision="choose", choice=named)) if named else choose
     return Plan(intent="answer", answer=Answer(decision="unclear"))
+
+
+_RENAMED: Final[tuple[re.Pattern[str], ...]] = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\b(?:under|called|named|listed as|filed as)\s+(?:the\s+)?(?P<name>[\w&.@'-]+(?:\s+[\w&.@'-]+){0,4}?)"
+        r"(?=\s+(?:now|instead|in hubspot|these days)\b|\s*(?:[,;!?]|\.(?:\s|$)|$))",
+        r"^(?:(?:oh|ah|no|sorry|actually|hmm)[,\s]+)*(?:it's|its|it is|try|i meant|i mean|look for|search for)\s+"
+        r"(?:the\s+)?(?P<name>[\w&.@'-]+(?:\s+[\w&.@'-]+){0,4}?)"
+        r"(?=\s+(?:now|instead|deal|company|contact|account)\b|\s*(?:[,;!?]|\.(?:\s|$)|$))",
+    )
+)
+
+
+def _renamed(text: str) -> str | None:
+    """The record's name in a reply to "I couldn't find X" ("oh it's under norman labs now" → "norman labs")."""
+    for pattern in _RENAMED:
+        m = pattern.search(text)
+        if m:
+            return m.group("name").strip()
+    return None
