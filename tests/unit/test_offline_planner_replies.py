@@ -246,7 +246,7 @@ def test_listing_all_deals_is_a_question_not_a_bulk_write() -> None:
     ("message", "choice"),
     [
         ("oh it's under norman labs now, they rebranded", "norman labs"),
-        ("it's called Acme Holdings", "Acme Holdings"),
+        ("its listed as Wayne Enterprises in hubspot", "Wayne Enterprises"),
         ("try globex", "globex"),
         ("Norman Labs", "Norman Labs"),
     ],
