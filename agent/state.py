@@ -35,6 +35,8 @@ class AgentState(TypedDict, total=False):
 
     Per-thread keys (kept across requests):
         recent: Records the conversation touched, most recent first (for "that deal", "her").
+        last_question: The last read the user asked (``Question`` JSON), for follow-ups about
+            "those" deals.
         recovering: Set by the service when it resumes a run that died mid-write.
     """
 
@@ -50,6 +52,7 @@ class AgentState(TypedDict, total=False):
     outcome: JSON | None
     notes: list[str]
     recent: list[JSON]
+    last_question: JSON | None
     recovering: bool
 
 

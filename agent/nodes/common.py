@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event
-from agent.plan import Plan
+from agent.plan import Plan, Question
 from agent.planners.base import Candidate, PendingKind, PlanningInput, RecentRecord
 from agent.state import JSON, AgentState
 from tools.hubspot import Connection, HubSpotError, MissingScopes
@@ -101,7 +101,9 @@ def planning_input(state: AgentState, ctx: AgentContext, pending: PendingKind = 
     elif pending == "confirm" and state.get("proposal"):
         summary = (state["proposal"] or {}).get("summary", "")
     recent = [RecentRecord.model_validate(r) for r in state.get("recent", [])]
+    last = state.get("last_question")
     return PlanningInput(
+        previous_question=Question.model_validate(last) if last else None,
         now=ctx.local_now(),
         timezone=ctx.timezone,
         user_name=ctx.user_name,

@@ -28,9 +28,14 @@ REFUSALS: dict[str, str] = {
 async def understand(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
     """Plan the request (one planner call), unless the plan is already known."""
     if state.get("plan") is not None:
-        return {}
-    plan = await deps.planner.plan(state.get("message", ""), planning_input(state, runtime.context))
-    return {"plan": plan.model_dump(mode="json")}
+        plan = plan_of(state)  # planned already, as the answer to what was pending
+    else:
+        plan = await deps.planner.plan(state.get("message", ""), planning_input(state, runtime.context))
+    update: JSON = {"plan": plan.model_dump(mode="json")}
+    if plan.intent == "question" and plan.question is not None:
+        # Kept across requests: "and what's the total on those?" reuses this question's filters.
+        update["last_question"] = plan.question.model_dump(mode="json")
+    return update
 
 
 def _refusal(plan: Plan) -> JSON | None:

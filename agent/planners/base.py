@@ -7,7 +7,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from agent.plan import Plan
+from agent.plan import Plan, Question
 from tools.hubspot.types import ObjectType
 
 PendingKind = Literal["none", "confirm", "clarify"]
@@ -42,6 +42,8 @@ class PlanningInput(BaseModel):
         candidates: The options of a pending question.
         recent: Records of earlier turns, most recent first.
         stage_labels: Known deal stage labels (helps both planners recognise stage names).
+        previous_question: The read the conversation asked last ("and what's the total on those?"
+            reuses its filters).
     """
 
     now: datetime
@@ -52,6 +54,7 @@ class PlanningInput(BaseModel):
     candidates: list[Candidate] = Field(default_factory=list)
     recent: list[RecentRecord] = Field(default_factory=list)
     stage_labels: list[str] = Field(default_factory=list)
+    previous_question: Question | None = None
 
 
 class Planner(Protocol):

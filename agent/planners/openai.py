@@ -115,10 +115,11 @@ def render_turn_context(given: PlanningInput) -> str:
 
     Returns:
         JSON text: the local time and weekday, the user, what is pending (with numbered
-        candidates), the records of earlier turns and the known deal stage labels.
+        candidates), the records of earlier turns, the known deal stage labels and the previous
+        question (when there is one).
     """
     local_now = given.now.astimezone(ZoneInfo(given.timezone))  # dates are meant in the user's zone
-    context = {
+    context: dict[str, Any] = {
         "now": local_now.isoformat(timespec="minutes"),
         "weekday": local_now.strftime("%A"),
         "timezone": given.timezone,
@@ -138,6 +139,9 @@ def render_turn_context(given: PlanningInput) -> str:
         "recent_records": [r.model_dump(mode="json") for r in given.recent],
         "deal_stages": given.stage_labels,
     }
+    if given.previous_question is not None:
+        # Only when there is one, so turns without a previous read keep their recorded requests.
+        context["previous_question"] = given.previous_question.model_dump(mode="json", exclude_defaults=True)
     return json.dumps(context, ensure_ascii=False, indent=2)
 
 

@@ -134,3 +134,13 @@ async def test_questions_never_write(h: Harness) -> None:
     events = await h.say("how many contacts?")
     assert events[0].text.split()[0] == str(len(h.records("contacts")))
     assert h.writes(h.all_sent) == []
+
+
+async def test_a_follow_up_question_is_told_the_previous_question(h: Harness) -> None:
+    count = ask(kind="count", object_type="deals", deal_status="open")
+    h.planner.will(count, ask(kind="sum", object_type="deals", deal_status="open"))
+    await h.say("how many open deals are there?")
+    await h.say("and what's the total on those?")
+    (_, first), (_, second) = h.planner.calls
+    assert first.previous_question is None
+    assert second.previous_question == count.question

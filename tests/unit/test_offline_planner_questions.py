@@ -532,3 +532,22 @@ def test_a_summary_of_one_record_is_a_lookup_of_it() -> None:
             **question(kind="lookup", object_type="deals", about=about("deals", "Globex")),
         },
     )
+
+
+def _after(previous: str, message: str) -> Plan:
+    first = plan(previous)
+    given = PlanningInput(now=MONDAY, timezone="America/New_York", previous_question=first.question)
+    return plan_message(message, given)
+
+
+def test_a_total_on_those_keeps_the_previous_questions_filters() -> None:
+    result = _after("how many deals r in contract sent rn?", "and whats the total on those?")
+    assert result.question is not None
+    assert result.question.kind == "sum" and result.question.about is None
+    assert [(c.property, c.value) for c in result.question.conditions] == [("dealstage", "Contract Sent")]
+
+
+def test_a_question_about_other_records_is_not_a_follow_up() -> None:
+    result = _after("how many deals r in contract sent rn?", "how many contacts at acme are there?")
+    assert result.question is not None
+    assert result.question.object_type == "contacts" and result.question.conditions == []

@@ -250,8 +250,41 @@ def plan_message(message: str, given: PlanningInput) -> Plan:
         if reply is not None:
             return reply
         if request is not None:
-            return request
-    return _plan_requests(u, start, now, given)
+            return _follow_up(request, u, given)
+    return _follow_up(_plan_requests(u, start, now, given), u, given)
+
+
+_BACK_TO_RESULTS: Final[re.Pattern[str]] = re.compile(r"\b(?:those|these|them|ones|same)\b", re.I)
+_PRONOUNS: Final[frozenset[str]] = words("those these them they that this ones same it")
+
+
+def _follow_up(plan: Plan, u: Utterance, given: PlanningInput) -> Plan:
+    """A question about the previous question's records ("and what's the total on those?").
+
+    It keeps the previous records (type, filters, status, record asked about) and asks the new
+    thing about them; the new question's own filters are added on top.
+    """
+    previous = given.previous_question
+    question = plan.question
+    if previous is None or question is None or not _BACK_TO_RESULTS.search(u.text):
+        return plan
+    about = question.about
+    if about is not None and not (about.refers_back or about.text.lower() in _PRONOUNS):
+        return plan  # a record of its own ("the total on those at Acme" names Acme)
+    if question.object_type not in (None, previous.object_type):
+        return plan  # another type of record ("how many deals do they have?"): a new question
+    merged = previous.model_copy(
+        update={
+            "kind": question.kind,
+            "conditions": [*previous.conditions, *question.conditions],
+            "deal_status": question.deal_status or previous.deal_status,
+            "fields": question.fields or previous.fields,
+            "sort_by": question.sort_by,
+            "descending": question.descending,
+            "limit": question.limit,
+        }
+    )
+    return plan.model_copy(update={"question": merged})
 
 
 _WRITE_INTENTS: Final[frozenset[str]] = frozenset({"create", "update", "log_activity", "associate"})
