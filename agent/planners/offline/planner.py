@@ -296,6 +296,12 @@ _SECOND_REQUEST: Final[re.Pattern[str]] = re.compile(
 )
 
 
+_QUOTED: Final[re.Pattern[str]] = re.compile(
+    # A quote opens after a space (so "they're" opens none) and closes before punctuation or a space.
+    r"(?:(?<=\s)|^)['\"“‘][^'\"“”‘’]*['\"”’](?=[\s.,;:!?]|$)"
+)
+
+
 def _plan_requests(u: Utterance, start: int, now: datetime, given: PlanningInput) -> Plan:
     """The message's plan; two writes joined by "and" become one plan with both writes, in order.
 
@@ -306,7 +312,10 @@ def _plan_requests(u: Utterance, start: int, now: datetime, given: PlanningInput
     if whole.intent not in _WRITE_INTENTS:
         return whole
     begin = u.tokens[start].start if start < len(u.tokens) else 0
+    quoted = [m.span() for m in _QUOTED.finditer(u.raw)]
     for joint in _SECOND_REQUEST.finditer(u.raw, begin):
+        if any(first <= joint.start() < last for first, last in quoted):
+            continue  # quoted text is content to log, never a request ("'... and create a task'")
         first = read(u.raw[: joint.start()], given, now)
         second = read(u.raw[joint.end() :], given, now)
         head = _plan_request(first, request_start(first), now) if first.tokens else None
