@@ -146,13 +146,21 @@ def describe(settings: Settings, thread_id: str, *, resumed: bool) -> str:
     return f"Using {where} and {planner}, as {who}. {verb} conversation {thread_id}; /help for help."
 
 
+def sandbox_state_path(settings: Settings) -> Path:
+    """Where sandbox mode keeps its portal across chat runs: ``{data_dir}/sandbox.sqlite``."""
+    return (settings.data_dir / "sandbox.sqlite").expanduser()
+
+
 @asynccontextmanager
 async def open_session(settings: Settings, options: ChatOptions) -> AsyncIterator[ChatSession]:
     """Open the service from the settings (SQLite checkpoints and audit log) for one conversation."""
     from agent.runtime import context_for, open_service
 
     thread_id = options.thread or uuid.uuid4().hex[:12]
-    async with open_service(settings) as (service, client):
+    # The sandbox portal lives beside the conversations, so `--thread ID` finds the records its
+    # earlier runs created.
+    sandbox_state = sandbox_state_path(settings) if settings.hubspot_mode == "sandbox" else None
+    async with open_service(settings, sandbox_state=sandbox_state) as (service, client):
         ctx = context_for(settings, client, channel="cli")
         yield ChatSession(
             service=service,

@@ -70,6 +70,8 @@ def build_client(
     """
     hook = audit_hook(audit) if audit is not None else None
     if settings.hubspot_mode == "sandbox":
+        if sandbox_state is not None:
+            sandbox_state.parent.mkdir(parents=True, exist_ok=True)
         portal = open_local_portal(
             fixture=fixture,
             user_id=settings.user_id,
