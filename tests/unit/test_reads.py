@@ -130,3 +130,25 @@ async def test_list_shows_the_first_and_says_how_many_more(reader: tuple[Reader,
     lines = text.splitlines()
     assert lines[0].startswith("230 deals") and lines[1].startswith("- Deal 229") and "227 more" in lines[-1]
     assert [x["label"] for x in records] == ["Deal 229", "Deal 228", "Deal 227"]
+
+
+class SamsTeam(OwnerDirectory):
+    """The portal's owners, with a team of one: Sam."""
+
+    async def team_owner_ids(self, conn: Any, *, user_email: str) -> list[str]:
+        return [(await self.resolve(conn, "sam@acme-sales.io", user_email=user_email)).id]
+
+
+@pytest.mark.parametrize(
+    ("words", "operator", "owned_by_sam"),
+    [("my team", "EQ", True), ("My Team's", "EQ", True), ("our team", "NEQ", False)],
+)
+async def test_my_team_is_an_owner_filter_on_the_teams_owner_ids(
+    reader: tuple[Reader, LocalPortal], words: str, operator: Any, owned_by_sam: bool
+) -> None:
+    r, portal = reader
+    r.owners = SamsTeam(portal.client)
+    owner = Condition(property="hubspot_owner_id", operator=operator, value=words, kind="owner")
+    text, _ = await r.answer(Question(kind="sum", object_type="deals", conditions=[owner]), None)
+    chosen = deals(lambda i: (i % 3 != 0) == owned_by_sam)
+    assert f"{len(chosen)} deals: ${sum(1000 + i for i in chosen):,}" in text
