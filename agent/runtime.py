@@ -14,7 +14,14 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent.audit import AuditLog, SqliteAuditLog, audit_hook
 from agent.context import AgentContext
-from agent.identity import ConnectionGuard, IdentityLookup, IdentitySync, SqliteIdentityStore, guard_client
+from agent.identity import (
+    ConnectionGuard,
+    IdentityLookup,
+    IdentitySync,
+    SqliteIdentityStore,
+    guard_client,
+    lazy_store,
+)
 from agent.identity.commands import SANDBOX_CREDENTIAL_ID, store_path
 from agent.nodes.deps import Deps
 from agent.planners.base import Planner
@@ -187,10 +194,17 @@ async def open_service(
 
 
 def default_deps() -> Deps:
-    """Dependencies from the settings, for the module-level graph (LangGraph Server)."""
+    """Dependencies from the settings, for the module-level graph (LangGraph Server).
+
+    Like :func:`open_service`: the client passes the uninstall guard and owners resolve from the
+    identity store, which opens on first use (this runs synchronously, inside the server's loop).
+    """
     settings = load_settings()
+    store = lazy_store(store_path(settings))
+    guarded = guard_client(build_client(settings).client, ConnectionGuard(store))
     return Deps(
-        build_client(settings).client,
+        guarded,
         build_planner(settings),
         confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
+        owners=IdentityLookup(store, IdentitySync(store, guarded)),
     )

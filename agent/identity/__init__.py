@@ -15,7 +15,7 @@ from agent.identity.connections import (
     reconnect,
 )
 from agent.identity.lookup import NO_OWNER_MESSAGE, AmbiguousOwner, IdentityLookup, NoHubSpotOwner, as_owner
-from agent.identity.sqlite import SqliteIdentityStore
+from agent.identity.sqlite import SqliteIdentityStore, lazy_store
 from agent.identity.store import (
     ConnectionRecord,
     ConnectionStatus,
@@ -51,6 +51,7 @@ __all__ = [
     "guard_client",
     "is_uninstall_signal",
     "join_people",
+    "lazy_store",
     "mark_uninstalled",
     "reconnect",
     "team_infos",

@@ -24,6 +24,7 @@ from agent.identity.reconcile import plan_people, plan_teams
 from agent.identity.store import (
     ConnectionRecord,
     ConnectionStatus,
+    IdentityStore,
     Person,
     SyncCounts,
     TeamInfo,
@@ -494,3 +495,42 @@ class _Tx:
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         async with self._db.execute(sql, params) as cursor:
             return [tuple(r) for r in await cursor.fetchall()]
+
+
+class _LazySqliteIdentityStore:
+    """Opens a :class:`SqliteIdentityStore` on its first call, inside the caller's event loop.
+
+    For dependencies built synchronously (the LangGraph Server graph), where the store cannot
+    be opened with ``await`` yet. Every protocol method is a coroutine, so each one awaits the
+    opening first and then delegates.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self._path = path
+        self._store: SqliteIdentityStore | None = None
+        self._opening = asyncio.Lock()
+
+    async def _opened(self) -> SqliteIdentityStore:
+        async with self._opening:
+            if self._store is None:
+                self._store = await SqliteIdentityStore.open(self._path)
+        return self._store
+
+    async def aclose(self) -> None:
+        if self._store is not None:
+            await self._store.aclose()
+            self._store = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await getattr(await self._opened(), name)(*args, **kwargs)
+
+        return call
+
+
+def lazy_store(path: Path | str) -> IdentityStore:
+    """An identity store at ``path`` opened on first use (no ``await`` needed to build it)."""
+    return cast(IdentityStore, _LazySqliteIdentityStore(path))

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from agent.context import AgentContext
-from agent.identity import IdentityLookup, SqliteIdentityStore, mark_uninstalled
-from agent.identity.commands import store_path
+from agent.identity import ConnectionDeauthorized, IdentityLookup, SqliteIdentityStore, mark_uninstalled
+from agent.identity.commands import SANDBOX_CREDENTIAL_ID, store_path
 from agent.owners import OwnerDirectory
 from agent.plan import Condition, Plan, Question
-from agent.runtime import Client, context_for, open_service
+from agent.runtime import Client, context_for, default_deps, open_service
 from agent.service import AgentService, Incoming
 from tests.e2e.conftest import ScriptedPlanner
+from tools.hubspot import Connection
 from tools.local import LocalPortal
 from tools.settings import Settings, load_settings
 
@@ -120,3 +121,27 @@ async def test_owner_directory_team_owner_ids_come_from_the_owners_teams(run: Ru
     directory = OwnerDirectory(run.portal.client)
     conn = run.portal.connection
     assert set(await directory.team_owner_ids(conn, user_email=run.ctx.user_email)) == team
+
+
+async def test_the_langgraph_server_deps_resolve_from_the_identity_store_and_obey_uninstalls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALYSIO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ALYSIO_HUBSPOT_MODE", "sandbox")
+    settings = load_settings()
+    deps = default_deps()  # built synchronously; the store opens on first use
+    lookup = deps.owners
+    assert isinstance(lookup, IdentityLookup)
+    conn = Connection(settings.tenant_id, settings.user_id, SANDBOX_CREDENTIAL_ID)
+    try:
+        me = await lookup.resolve(conn, "me", user_email=settings.user_email)
+        assert me.email == settings.user_email
+        async with await SqliteIdentityStore.open(store_path(settings)) as admin:
+            record = await admin.find_connection(settings.tenant_id, SANDBOX_CREDENTIAL_ID)
+            assert record is not None
+            await mark_uninstalled(admin, record.id)
+        with pytest.raises(ConnectionDeauthorized):
+            await deps.client.list_owners(conn)
+    finally:
+        await deps.client.aclose()
+        await lookup._store.aclose()
