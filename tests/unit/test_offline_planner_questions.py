@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.plan import Plan
-from agent.planners.base import PlanningInput
+from agent.planners.base import PlanningInput, RecentRecord
 from agent.planners.offline import plan_message
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/New_York"))
@@ -551,3 +551,45 @@ def test_a_question_about_other_records_is_not_a_follow_up() -> None:
     result = _after("how many deals r in contract sent rn?", "how many contacts at acme are there?")
     assert result.question is not None
     assert result.question.object_type == "contacts" and result.question.conditions == []
+
+
+MY_TEAM = {"property": "hubspot_owner_id", "operator": "EQ", "value": "my team", "kind": "owner"}
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "status"),
+    [
+        ("my team's open deals", "list", "open"),
+        ("show open deals for my team", "list", "open"),
+        ("what's our team's pipeline", "list", "open"),
+    ],
+)
+def test_team_owned_records_are_asked_for_not_the_list_of_teams(message: str, kind: str, status: str) -> None:
+    q = plan(message).question
+    assert q is not None
+    assert (q.kind, q.object_type, q.deal_status) == (kind, "deals", status)
+    assert [c.model_dump(exclude_defaults=True) for c in q.conditions] == [MY_TEAM]
+
+
+def test_how_many_deals_our_team_closes_this_month_counts_the_team() -> None:
+    q = plan("how many deals does our team have closing this month").question
+    assert q is not None and q.kind == "count" and q.object_type == "deals"
+    assert MY_TEAM in [c.model_dump(exclude_defaults=True) for c in q.conditions]
+
+
+def test_asking_for_the_teams_themselves_still_lists_teams() -> None:
+    q = plan("what teams do we have and who's on them").question
+    assert q is not None and q.kind == "teams"
+
+
+@pytest.mark.parametrize("message", ["what's her email?", "whats her email"])
+def test_her_email_is_the_contact_field_of_the_earlier_contact(message: str) -> None:
+    given = PlanningInput(
+        now=MONDAY,
+        timezone="America/New_York",
+        recent=[RecentRecord(object_type="contacts", id="1", label="Jane Doe")],
+    )
+    q = plan_message(message, given).question  # used to raise IndexError on the empty pronoun mention
+    assert q is not None and q.kind == "lookup"
+    assert q.about is not None and (q.about.object_type, q.about.refers_back) == ("contacts", True)
+    assert q.fields == ["email"]

@@ -75,7 +75,13 @@ def _object_type(u: Utterance, start: int) -> ObjectType | None:
     return None
 
 
+_TEAM_OWNED = r"\b(?:my|our|the)\s+(?:sales\s+)?team(?:'s|s)?\b"
+"""Records owned by the user's team(s): "my team's open deals", "deals for our team"."""
+
+
 def _owner_condition(u: Utterance) -> Condition | None:
+    if u.find(_TEAM_OWNED):
+        return Condition(property="hubspot_owner_id", operator="EQ", value="my team", kind="owner")
     if u.has(
         "my",
         "mine",
@@ -286,6 +292,8 @@ def plan_question(u: Utterance, start: int, summary: bool) -> Plan:
     """Plan a read; ``summary`` marks a request for a written summary."""
     kind = _kind(u)
     asked = _object_type(u, start)
+    if kind == "teams" and asked is not None and u.find(_TEAM_OWNED):
+        kind = None  # "my team's open deals" asks for the team's records, not the list of teams
     if kind in ("account", "owners", "users", "teams"):
         return Plan(intent="question", question=Question(kind=kind), wants_summary=summary)
     if kind == "pipelines" and not u.has("how many", "value", "total"):
@@ -429,7 +437,8 @@ def _opener_mention(u: Utterance, start: int, asked: ObjectType | None, fields: 
         for position in (after - 1, after)
         for cue, _ in _FIELD_WORDS
     )
-    last = mention.text.split()[-1]
+    words = mention.text.split()  # empty for "her" / "its": a record of an earlier turn
+    last = words[-1] if words else ""
     if field_next and len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
         # "whats priya ramans email": a possessive typed without its apostrophe.
         mention = mention.model_copy(update={"text": mention.text[:-1]})

@@ -220,6 +220,9 @@ class Utterance:
         low = tokens[index].low
         if low in PRONOUNS:
             kind = PRONOUNS[low] or self.recent_type(default)
+            if kind == "contacts" and index + 1 < len(tokens) and tokens[index + 1].low == "email":
+                # "her email" is her address (a contact field), not an email engagement.
+                return Mention(object_type="contacts", refers_back=True), index + 1
             if index + 1 < len(tokens) and tokens[index + 1].low in OBJECT_NOUNS:
                 return Mention(object_type=OBJECT_NOUNS[tokens[index + 1].low], refers_back=True), index + 2
             return Mention(object_type=kind, refers_back=True), index + 1
