@@ -276,7 +276,9 @@ segments = st.sampled_from(
 def test_random_paths_and_methods_never_fail_with_a_5xx(
     client: TestClient, method: str, parts: list[str], body: Any
 ) -> None:
-    path = "/" + "/".join(parts)
+    # A leading "//" is not a sendable relative URL (httpx refuses it client-side); inner empty
+    # segments are kept.
+    path = "/" + "/".join(parts).lstrip("/")
     if path.startswith(("/_sandbox", "/projects")):
         return  # the admin API and the Paragon routes have their own shapes
     kwargs: dict[str, Any] = {} if body is None or method in ("GET", "HEAD", "OPTIONS") else {"json": body}
