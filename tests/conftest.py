@@ -16,7 +16,9 @@ if os.environ.get("CI"):
 
 
 @pytest.fixture(autouse=True)
-def _clean_alysio_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _clean_alysio_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     for name in list(os.environ):
         if name.startswith("ALYSIO_"):
             monkeypatch.delenv(name)

@@ -74,13 +74,13 @@ async def portal() -> AsyncIterator[LocalPortal]:
     await lp.aclose()
 
 
-
-
 async def find_company(lp: LocalPortal, name: str) -> str:
     page = await lp.client.search(
         lp.connection,
         "companies",
-        SearchRequest(filter_groups=[FilterGroup(filters=[Filter(property_name="name", operator="EQ", value=name)])]),
+        SearchRequest(
+            filter_groups=[FilterGroup(filters=[Filter(property_name="name", operator="EQ", value=name)])]
+        ),
     )
     assert page.total == 1, page
     return page.results[0].id
@@ -116,7 +116,12 @@ async def test_create_deal_with_inline_company_association_then_read_it_back(por
     deal = await c.create(
         conn,
         "deals",
-        {"dealname": "Acme expansion", "amount": "50000", "pipeline": "default", "dealstage": "appointmentscheduled"},
+        {
+            "dealname": "Acme expansion",
+            "amount": "50000",
+            "pipeline": "default",
+            "dealstage": "appointmentscheduled",
+        },
         associations=[AssociationInput.default("deals", "companies", acme)],
     )
     assert deal.id and deal.properties["dealname"] == "Acme expansion"
@@ -141,7 +146,9 @@ async def test_update_and_search_with_typed_filters(portal: LocalPortal) -> None
         conn,
         "deals",
         SearchRequest(
-            filter_groups=[FilterGroup(filters=[Filter(property_name="amount", operator="GT", value="50000")])]
+            filter_groups=[
+                FilterGroup(filters=[Filter(property_name="amount", operator="GT", value="50000")])
+            ]
         ),
     )
     assert [r.id for r in big.results] == [deal_id]
@@ -174,8 +181,12 @@ async def test_default_association_put_links_both_directions(portal: LocalPortal
     acme = await find_company(portal, "Acme Corp")
     hank = (await c.search(conn, "contacts", SearchRequest(query="hank@globex.com"))).results[0].id
     await c.associate_default(conn, "contacts", hank, "companies", acme)
-    assert acme in {str(a.to_object_id) for a in await c.list_associations(conn, "contacts", hank, "companies")}
-    assert hank in {str(a.to_object_id) for a in await c.list_associations(conn, "companies", acme, "contacts")}
+    assert acme in {
+        str(a.to_object_id) for a in await c.list_associations(conn, "contacts", hank, "companies")
+    }
+    assert hank in {
+        str(a.to_object_id) for a in await c.list_associations(conn, "companies", acme, "contacts")
+    }
 
 
 async def test_missing_scope_is_caught_before_anything_is_sent() -> None:
@@ -215,7 +226,9 @@ async def test_revoked_or_missing_connection_asks_to_reconnect() -> None:
 async def test_transient_5xx_on_reads_is_retried_without_real_sleeping() -> None:
     sleep = FakeSleep()
     async with open_local_portal(PORTAL, clock=lambda: NOW, sleep=sleep) as lp:
-        lp.sandbox.add_fault(kind="status", status=503, count=2, method="POST", path="/crm/v3/objects/companies/search")
+        lp.sandbox.add_fault(
+            kind="status", status=503, count=2, method="POST", path="/crm/v3/objects/companies/search"
+        )
         page = await lp.client.search(lp.connection, "companies", SearchRequest(query="Acme"))
         assert page.total == 1
         statuses = [r["status"] for r in lp.sandbox.requests]

@@ -36,4 +36,7 @@ def test_a_token_issued_after_the_sandbox_clock_is_refused() -> None:
 def test_a_token_expired_by_the_sandbox_clock_is_refused() -> None:
     private_pem, public_pem = generate_key_pair()
     issued = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-    assert verify_user_token(_token(private_pem, issued), public_pem, PROJECT, issued + timedelta(hours=1)) is None
+    assert (
+        verify_user_token(_token(private_pem, issued), public_pem, PROJECT, issued + timedelta(hours=1))
+        is None
+    )

@@ -23,9 +23,7 @@ def account_details(ctx: Ctx) -> Reply:
     return Reply(200, dict(ctx.sandbox.portal.account))
 
 
-def _page(
-    ctx: Ctx, items: list[T], to_json: Callable[[T], JSON], default_limit: int, max_limit: int
-) -> JSON:
+def _page(ctx: Ctx, items: list[T], to_json: Callable[[T], JSON], default_limit: int, max_limit: int) -> JSON:
     """Cursor paging where ``after`` is the next item's id; only the returned page is rendered.
 
     Rendering every item for every page made paging through N people cost O(N²).
@@ -51,7 +49,9 @@ def list_owners(ctx: Ctx) -> Reply:
     archived = ctx.bool_param("archived")
     email = (ctx.query.get("email") or "").strip().lower()
     owners = [
-        o for o in portal.owners.values() if o.archived == archived and (not email or o.email.lower() == email)
+        o
+        for o in portal.owners.values()
+        if o.archived == archived and (not email or o.email.lower() == email)
     ]
     return Reply(200, _page(ctx, owners, lambda o: owner_json(portal, o), 100, MAX_OWNERS_PAGE))
 
