@@ -143,3 +143,54 @@ async def test_rate_limits_are_off_by_default_and_configurable_over_http(
         assert cfg == {"enabled": True, "perTenSeconds": 1, "searchPerSecond": 5}
     assert (await client.get("/crm/v3/owners")).status_code == 200
     assert (await client.get("/crm/v3/owners")).status_code == 429
+
+
+async def test_a_lost_answer_means_hubspot_acted_but_the_caller_never_heard(
+    client: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    sandbox.add_fault(kind="lost", method="POST", path="/crm/v3/objects/deals")
+    with pytest.raises(httpx.TransportError):
+        await client.post("/crm/v3/objects/deals", json={"properties": {"dealname": "Lost answer"}})
+    sandbox.add_fault(kind="lost", status=504, method="POST", path="/crm/v3/objects/deals")
+    r = await client.post("/crm/v3/objects/deals", json={"properties": {"dealname": "Gateway timeout"}})
+    assert r.status_code == 504
+    names = sorted(d["properties"]["dealname"] for d in sandbox.state()["records"].get("deals", []))
+    assert names == ["Gateway timeout", "Lost answer"]
+    assert [(e["method"], e["status"]) for e in sandbox.requests] == [("POST", 201), ("POST", 201)]
+
+
+async def test_a_late_request_times_out_for_the_caller_and_is_carried_out_when_due(
+    client: httpx.AsyncClient, sandbox: Sandbox, clock: FakeClock
+) -> None:
+    sandbox.add_fault(kind="late", seconds=5, timeout=2, method="POST", path="/crm/v3/objects/deals")
+    with pytest.raises(httpx.TimeoutException):
+        await client.post("/crm/v3/objects/deals", json={"properties": {"dealname": "Slow"}})
+    assert sandbox.state()["records"].get("deals", []) == []  # 2 s in: HubSpot is still working on it
+    clock.advance(seconds=3)
+    r = await client.post("/crm/v3/objects/deals/search", json={})
+    assert [d["properties"]["dealname"] for d in r.json()["results"]] == ["Slow"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/_sandbox/search-lag", b'{"seconds": 1e999}'),
+        ("/_sandbox/search-lag", b'{"seconds": NaN}'),
+        ("/_sandbox/search-lag", b'{"seconds": -1}'),
+        ("/_sandbox/search-lag", b'{"seconds": Infinity}'),
+        ("/_sandbox/faults", b'{"latencyMs": 1e999}'),
+        ("/_sandbox/faults", b'{"kind": "delay", "seconds": NaN}'),
+        ("/_sandbox/faults", b'{"kind": "late", "seconds": 1, "timeout": 5}'),
+        ("/_sandbox/faults", b'{"random": {"rate": NaN}}'),
+        ("/_sandbox/faults", b'{"random": {"rate": 0.5, "seed": {}}}'),
+        ("/_sandbox/rate-limits", b'{"enabled": true, "perTenSeconds": 1e999}'),
+        ("/_sandbox/rate-limits", b'{"enabled": true, "searchPerSecond": -3}'),
+        ("/_sandbox/rate-limits", b'{"enabled": "yes"}'),
+    ],
+)
+async def test_the_admin_api_refuses_figures_that_are_not_finite_non_negative_numbers(
+    client: httpx.AsyncClient, sandbox: Sandbox, path: str, body: bytes
+) -> None:
+    r = await client.post(path, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert (await client.post("/crm/v3/objects/contacts/search", json={})).status_code == 200

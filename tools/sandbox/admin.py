@@ -13,7 +13,7 @@ from starlette.datastructures import QueryParams
 
 from tools.sandbox import errors
 from tools.sandbox.context import Reply, parse_uint
-from tools.sandbox.faults import RateLimits
+from tools.sandbox.faults import RateLimits, non_negative
 from tools.sandbox.loader import FixtureError
 from tools.sandbox.metadata import user_json
 from tools.sandbox.store import owner_json
@@ -39,6 +39,12 @@ def _scopes(value: Any) -> list[str]:
         return list(ALL_SCOPES)
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise errors.bad_request("scopes must be a list of strings")
+    return value
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1_000_000:
+        raise errors.bad_request(f"{name} must be a whole number from 1 to 1000000")
     return value
 
 
@@ -125,14 +131,18 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, query: QueryParams, raw:
         if not isinstance(body, dict):
             raise errors.bad_request('the body must be {"enabled", "perTenSeconds"?, "searchPerSecond"?}')
         current = sandbox.limiter.config
-        try:
-            sandbox.limiter.config = RateLimits(
-                enabled=bool(body.get("enabled", current.enabled)),
-                per_ten_seconds=int(body.get("perTenSeconds", current.per_ten_seconds)),
-                search_per_second=int(body.get("searchPerSecond", current.search_per_second)),
-            )
-        except (TypeError, ValueError):
-            raise errors.bad_request("perTenSeconds and searchPerSecond must be integers") from None
+        enabled = body.get("enabled", current.enabled)
+        if not isinstance(enabled, bool):
+            raise errors.bad_request("enabled must be true or false")
+        sandbox.limiter.config = RateLimits(
+            enabled=enabled,
+            per_ten_seconds=_positive_int(
+                body.get("perTenSeconds", current.per_ten_seconds), "perTenSeconds"
+            ),
+            search_per_second=_positive_int(
+                body.get("searchPerSecond", current.search_per_second), "searchPerSecond"
+            ),
+        )
         sandbox.limiter.windows.clear()
         sandbox.limiter.searches.clear()
         c = sandbox.limiter.config
@@ -145,10 +155,9 @@ def _dispatch(sandbox: Sandbox, method: str, path: str, query: QueryParams, raw:
             },
         )
     if key == ("POST", "/_sandbox/search-lag"):
-        seconds = body.get("seconds") if isinstance(body, dict) else None
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+        if not isinstance(body, dict) or "seconds" not in body:
             raise errors.bad_request('the body must be {"seconds": <non-negative number>}')
-        sandbox.search_lag_seconds = float(seconds)
+        sandbox.search_lag_seconds = non_negative(body["seconds"], "seconds")
         return Reply(200, {"seconds": sandbox.search_lag_seconds})
     if key == ("GET", "/_sandbox/paragon"):
         return Reply(

@@ -15,7 +15,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,20 @@ def paragon_error(status: int, message: str, code: str) -> Reply:
     return Reply(status, {"message": message, "code": code, "status": status, "meta": {}})
 
 
+@dataclass(frozen=True)
+class _Late:
+    """A request HubSpot carries out later than its caller waited (a ``late`` fault)."""
+
+    due: datetime
+    method: str
+    path: str
+    query: QueryParams
+    body: bytes
+    headers: Headers
+    caller: Caller | None
+    base: str
+
+
 class Sandbox:
     """The emulated HubSpot portal plus Paragon connections, request log, faults and limits.
 
@@ -106,6 +120,7 @@ class Sandbox:
         self.credentials = Credentials()
         self.requests: list[dict[str, Any]] = []
         self._seq = 0
+        self._late: list[_Late] = []  # requests of ``late`` faults, carried out when due
         self._state_file = StateFile(state_path) if state_path is not None else None
 
     # time / persistence --------------------------------------------------------------------
@@ -195,10 +210,12 @@ class Sandbox:
         self.portal = Portal.empty()
         self.requests.clear()
         self.faults.clear()
+        self._late.clear()
         self.mark_dirty()
 
     def state(self) -> JSON:
         """All records and associations (``GET /_sandbox/state``)."""
+        self.apply_due()
         return self.portal.to_json()
 
     def add_fault(self, **rule: Any) -> None:
@@ -341,8 +358,11 @@ class Sandbox:
             hub_path = path
             caller = None
 
-        reply, hub_headers = await self._hubspot(method, hub_path, query, body, headers, caller, base, send)
-        self._log(method, hub_path, query, reply.status, body, caller or Caller("direct"))
+        reply, hub_headers, logged = await self._hubspot(
+            method, hub_path, query, body, headers, caller, base, send
+        )
+        if not logged:
+            self._log(method, hub_path, query, reply.status, body, caller or Caller("direct"))
         if proxy and not raw_mode:
             reply, hub_headers = _wrap_for_paragon(reply), {}
         await _send(send, reply, hub_headers)
@@ -357,14 +377,69 @@ class Sandbox:
         caller: Caller | None,
         base: str,
         send: Send,
-    ) -> tuple[Reply, dict[str, str]]:
+    ) -> tuple[Reply, dict[str, str], bool]:
+        """HubSpot's answer, after latency and faults; the flag says the request is logged already."""
         norm = path.rstrip("/") or "/"
+        if self.faults.latency_seconds:
+            await self.sleep(self.faults.latency_seconds)
+        self.apply_due()
+        fault = self.faults.take(method, norm)
+        if fault is not None and fault.kind == "lost":
+            # HubSpot acts on the request, but its answer never reaches the caller.
+            reply, _ = self._answer(method, norm, query, body, headers, caller, base)
+            self._log(method, norm, query, reply.status, body, caller or Caller("direct"))
+            if fault.answer_status is not None:
+                lost = Reply(fault.answer_status, fault_error(fault.answer_status).body())
+                lost.headers["x-hubspot-correlation-id"] = str(uuid.uuid4())
+                return lost, lost.headers, True
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]}
+            )
+            raise DroppedConnection(f"the sandbox lost the answer to {method} {path}")
+        if fault is not None and fault.kind == "late":
+            # HubSpot is slower than the caller waits: the caller times out, the request is carried
+            # out when its time comes (before any later request is served).
+            due = self.now() + timedelta(seconds=fault.seconds)
+            self._late.append(_Late(due, method, norm, query, body, headers, caller, base))
+            await self.sleep(fault.timeout)
+            self.apply_due()
+            raise SimulatedTimeout(f"the sandbox did not answer {method} {path} within {fault.timeout} s")
         try:
-            if self.faults.latency_seconds:
-                await self.sleep(self.faults.latency_seconds)
-            fault = self.faults.take(method, norm)
             if fault is not None:
                 await self._apply_fault(fault, method, norm, query, body, caller, send)
+        except (DroppedConnection, SimulatedTimeout):
+            raise
+        except errors.HubSpotError as exc:
+            reply = Reply(exc.status, exc.body(), dict(exc.headers))
+            reply.headers.setdefault("x-hubspot-correlation-id", str(uuid.uuid4()))
+            return reply, reply.headers, False
+        return (*self._answer(method, norm, query, body, headers, caller, base), False)
+
+    def apply_due(self) -> None:
+        """Carry out the late requests whose time has come (``late`` faults), in arrival order."""
+        now = self.now()
+        while self._late and self._late[0].due <= now:
+            late = self._late.pop(0)
+            reply, _ = self._answer(
+                late.method, late.path, late.query, late.body, late.headers, late.caller, late.base
+            )
+            self._log(
+                late.method, late.path, late.query, reply.status, late.body, late.caller or Caller("direct")
+            )
+
+    def _answer(
+        self,
+        method: str,
+        norm: str,
+        query: QueryParams,
+        body: bytes,
+        headers: Headers,
+        caller: Caller | None,
+        base: str,
+    ) -> tuple[Reply, dict[str, str]]:
+        """HubSpot's answer to one request (authentication, rate limits, the route)."""
+        path = norm
+        try:
             if caller is None:
                 caller = self._direct_caller(headers)
                 if caller is None:
@@ -385,8 +460,6 @@ class Sandbox:
             reply.headers.update(rate_headers)
         except errors.HubSpotError as exc:
             reply = Reply(exc.status, exc.body(), dict(exc.headers))
-        except (DroppedConnection, SimulatedTimeout):
-            raise
         except Exception:  # a sandbox bug must still answer in HubSpot's shape, and be visible in logs
             log.exception("sandbox error on %s %s", method, path)
             reply = Reply(500, errors.HubSpotError(500, "internal error", "INTERNAL_ERROR").body())

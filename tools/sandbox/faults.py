@@ -1,14 +1,16 @@
 """Injected faults and HubSpot-style rate limits.
 
 Faults: the next N requests matching a method and a path glob answer a chosen status, wait, time
-out or lose the connection; or a seeded random share of requests fails; or every request gets
-added latency. Rate limits: a rolling 10-second window per token/connection and a per-second
+out or lose the connection, are carried out but their answer is lost (``lost``), or are carried
+out later than the caller waits (``late``: HubSpot slower than the client's timeout); or a seeded
+random share of requests fails; or every request gets added latency. Rate limits: a rolling 10-second window per token/connection and a per-second
 search limit per portal, answered with HubSpot's 429 bodies and ``X-HubSpot-RateLimit-*`` headers.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import math
 import random
 from collections import deque
 from collections.abc import Callable
@@ -20,7 +22,8 @@ import httpx
 
 from tools.sandbox import errors
 
-FaultKind = Literal["status", "delay", "timeout", "drop"]
+FaultKind = Literal["status", "delay", "timeout", "drop", "lost", "late"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("status", "delay", "timeout", "drop", "lost", "late")
 FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -42,7 +45,10 @@ class Fault:
 
     Attributes:
         kind: ``status`` (answer ``status``), ``delay`` (wait ``seconds``, then answer normally),
-            ``timeout`` (wait ``seconds``, then give up without answering) or ``drop``.
+            ``timeout`` (wait ``seconds``, then give up without answering), ``drop``, ``lost`` (carry
+            the request out, then drop the connection, or answer ``status`` when one is given) or
+            ``late`` (the caller gets a timeout after ``timeout`` seconds; the request is carried
+            out ``seconds`` after it arrived).
         method: HTTP method to match, or None for any.
         path: Glob matched against the HubSpot path (proxy prefix removed), or None for any.
         remaining: How many more matching requests this rule applies to.
@@ -54,6 +60,8 @@ class Fault:
     path: str | None = None
     status: int = 503
     seconds: float = 0.0
+    timeout: float = 0.0
+    answer_status: int | None = None
 
     def matches(self, method: str, path: str) -> bool:
         """Whether the rule applies to a request."""
@@ -94,10 +102,7 @@ class FaultPlan:
         if body.get("clear"):
             self.clear()
         if "latencyMs" in body:
-            ms = body["latencyMs"]
-            if not isinstance(ms, int | float) or isinstance(ms, bool) or ms < 0:
-                raise errors.bad_request("latencyMs must be a non-negative number")
-            self.latency_seconds = float(ms) / 1000
+            self.latency_seconds = non_negative(body["latencyMs"], "latencyMs") / 1000
         if "random" in body:
             self.random_faults = _parse_random(body["random"])
         for rule in body.get("faults", []) if isinstance(body.get("faults"), list) else []:
@@ -117,6 +122,8 @@ class FaultPlan:
                     "path": f.path,
                     "status": f.status,
                     "seconds": f.seconds,
+                    **({"timeout": f.timeout} if f.kind == "late" else {}),
+                    **({"answerStatus": f.answer_status} if f.kind == "lost" else {}),
                 }
                 for f in self.rules
                 if f.remaining > 0
@@ -151,6 +158,8 @@ def _parse_random(raw: Any) -> RandomFaults | None:
     if not all(isinstance(s, int) and s in FAULT_STATUSES for s in statuses):
         raise errors.bad_request(f"random.statuses must be among {sorted(FAULT_STATUSES)}")
     seed = raw.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise errors.bad_request("random.seed must be an integer")
     return RandomFaults(float(rate), statuses, random.Random(seed))
 
 
@@ -159,17 +168,23 @@ def parse_fault(raw: Any) -> Fault:
     if not isinstance(raw, dict):
         raise errors.bad_request("a fault must be an object")
     kind = raw.get("kind", "status")
-    if kind not in ("status", "delay", "timeout", "drop"):
-        raise errors.bad_request("kind must be one of status, delay, timeout, drop")
+    if kind not in FAULT_KINDS:
+        raise errors.bad_request(f"kind must be one of {', '.join(FAULT_KINDS)}")
     status = raw.get("status", 503)
+    answer_status: int | None = None
     if kind == "status" and status not in FAULT_STATUSES:
         raise errors.bad_request(f"status must be one of {sorted(FAULT_STATUSES)}")
+    if kind == "lost" and "status" in raw:
+        if status not in FAULT_STATUSES - {429}:
+            raise errors.bad_request("a lost answer's status must be one of 500, 502, 503, 504")
+        answer_status = int(status)
     count = raw.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise errors.bad_request("count must be a positive integer")
-    seconds = raw.get("seconds", 30.0 if kind == "timeout" else 0.0)
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-        raise errors.bad_request("seconds must be a non-negative number")
+    seconds = non_negative(raw.get("seconds", 30.0 if kind == "timeout" else 0.0), "seconds")
+    timeout = non_negative(raw.get("timeout", min(seconds, 2.0)), "timeout")
+    if kind == "late" and not 0 <= timeout <= seconds:
+        raise errors.bad_request("a late fault's timeout must not exceed its seconds")
     method = raw.get("method")
     path = raw.get("path")
     if method is not None and not isinstance(method, str):
@@ -177,8 +192,34 @@ def parse_fault(raw: Any) -> Fault:
     if path is not None and not isinstance(path, str):
         raise errors.bad_request("path must be a string glob")
     return Fault(
-        kind=kind, remaining=count, method=method, path=path, status=int(status), seconds=float(seconds)
+        kind=kind,
+        remaining=count,
+        method=method,
+        path=path,
+        status=int(status) if isinstance(status, int) else 503,
+        seconds=seconds,
+        timeout=timeout,
+        answer_status=answer_status,
     )
+
+
+def non_negative(value: Any, name: str) -> float:
+    """``value`` as a finite, non-negative number, or HubSpot's 400 naming ``name``."""
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+        or value > MAX_SECONDS_OR_MS
+    ):
+        raise errors.bad_request(
+            f"{name} must be a finite non-negative number (at most {MAX_SECONDS_OR_MS:g})"
+        )
+    return float(value)
+
+
+MAX_SECONDS_OR_MS = 86_400_000.0
+"""The largest figure the admin API accepts for a duration (a day in milliseconds)."""
 
 
 def fault_error(status: int) -> errors.HubSpotError:
