@@ -31,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 
+from tools.yamlsafe import YamlRefused, check_expansion, read_text
+
 ObjectType = Literal["contacts", "companies", "deals", "tasks", "notes", "emails", "meetings", "calls"]
 ErrorKind = Literal[
     "reconnect",
@@ -582,6 +584,12 @@ def parse_case(text: str, file: Path) -> Case:
     Raises:
         CaseFileError: The file is not valid YAML or does not follow the format.
     """
+    try:
+        check_expansion(text)
+    except YamlRefused as exc:
+        raise CaseFileError([Problem(file, 1, "", str(exc))]) from None
+    except yaml.YAMLError:
+        pass  # reported with its line below
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -615,9 +623,11 @@ def load_case(path: Path) -> LoadedCase:
         CaseFileError: See :func:`parse_case`.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as exc:
         raise CaseFileError([Problem(path, 1, "", f"cannot read: {exc.strerror}")]) from None
+    except YamlRefused as exc:
+        raise CaseFileError([Problem(path, 1, "", str(exc))]) from None
     return LoadedCase(parse_case(text, path), path)
 
 

@@ -134,3 +134,26 @@ def test_duplicate_case_ids_across_files_are_refused(tmp_path: Path) -> None:
         load_cases(tmp_path)
     (problem,) = caught.value.problems
     assert problem.file == tmp_path / "b.yaml" and "duplicate case id" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            b"id: bomb\na: &a [x, x, x, x, x, x, x, x, x]\n"
+            + b"".join(
+                f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n".encode()
+                for p, n in zip("abcdefg", "bcdefgh", strict=True)
+            ),
+            "expands to more than",
+        ),
+        (b"id: x\x00\x00binary", "binary"),
+        ("id: caf\xe9".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_hostile_case_files_are_refused_in_one_line(tmp_path: Path, content: bytes, reason: str) -> None:
+    (tmp_path / "evil.yaml").write_bytes(content)
+    with pytest.raises(CaseFileError) as caught:
+        load_cases(tmp_path)
+    (problem,) = caught.value.problems
+    assert reason in problem.message and "\n" not in problem.message

@@ -20,6 +20,10 @@ from tools.sandbox.objects import add_association, sync_contact_company
 from tools.sandbox.store import Owner, Pipeline, Portal, Stage, Team, User
 from tools.sandbox.timeutil import iso
 from tools.sandbox.validation import to_wire_string
+from tools.yamlsafe import YamlRefused, load_file
+
+MAX_FIXTURE_BYTES = 64 * 1024 * 1024
+"""Fixture files are portals: larger than cases, still bounded."""
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 TOP_LEVEL_KEYS = frozenset(
@@ -66,9 +70,11 @@ def read_fixture(source: str | Path | dict[str, Any]) -> dict[str, Any]:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_file(path, max_bytes=MAX_FIXTURE_BYTES)
     except OSError as exc:
         raise FixtureError(f"Cannot read fixture file {path}: {exc.strerror}") from None
+    except YamlRefused as exc:
+        raise FixtureError(f"Fixture file {path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise FixtureError(f"Fixture file {path} is not valid YAML: {exc}") from None
     if data is None:
