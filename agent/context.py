@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from tools.scopes_catalog import ALL_SCOPES
-
 Channel = str  # "cli" | "http" | "slack" | "mcp" | "eval"
 
 
@@ -25,7 +23,9 @@ class AgentContext:
         user_email: Their email (maps them to a HubSpot owner for "me"/"my").
         user_name: Display name, for replies.
         credential_id: The Paragon credential (HubSpot connection) to use.
-        granted_scopes: Scopes the connection was granted (checked before any request).
+        granted_scopes: Scopes the connection was granted (checked before any request). Required,
+            keyword-only and without a default: a caller that forgets it is refused, never granted
+            everything.
         channel: Where the turn comes from.
         timezone: IANA zone of the user; relative dates are computed in it.
         now: The clock for this turn (None: the real clock). Evals and tests pin it.
@@ -38,7 +38,7 @@ class AgentContext:
     user_email: str
     user_name: str = ""
     credential_id: str | None = None
-    granted_scopes: frozenset[str] = field(default_factory=lambda: frozenset(ALL_SCOPES))
+    granted_scopes: frozenset[str] = field(kw_only=True)
     channel: Channel = "cli"
     timezone: str = "UTC"
     now: datetime | None = None

@@ -23,9 +23,10 @@ from langgraph.runtime import Runtime
 from agent.context import AgentContext
 from agent.nodes import execute, interpret, proposing, resolving, respond, understand
 from agent.nodes.deps import Deps
-from agent.state import JSON, AgentState
+from agent.state import AgentState
 
-NodeFn = Callable[[AgentState, Runtime[AgentContext], Deps], Awaitable[JSON]]
+NodeFn = Callable[[AgentState, Runtime[AgentContext], Deps], Awaitable[AgentState]]
+"""A node: the state, the turn's context and the dependencies in; its update (a partial state) out."""
 DepsSource = Deps | Callable[[], Deps]
 
 
@@ -35,7 +36,7 @@ def _bind(fn: NodeFn, deps: DepsSource) -> Any:
     Typed ``Any`` because LangGraph's node protocols are stricter than what it accepts at runtime.
     """
 
-    async def node(state: AgentState, runtime: Runtime[AgentContext]) -> JSON:
+    async def node(state: AgentState, runtime: Runtime[AgentContext]) -> AgentState:
         return await fn(state, runtime, deps if isinstance(deps, Deps) else deps())
 
     node.__name__ = fn.__name__

@@ -17,7 +17,7 @@ from agent import resolve as ranking
 from agent.context import AgentContext
 from agent.owners import OwnerLookup, is_team_words, owner_name
 from agent.plan import Condition, Question
-from agent.state import JSON
+from agent.state import Record, RecordRef
 from tools.hubspot import Connection, HubSpotClient, HubSpotError, ObjectType
 from tools.hubspot.models import CrmObject, Filter, FilterGroup, Pipeline, SearchRequest, Sort
 from tools.hubspot.types import singular
@@ -105,7 +105,7 @@ class Reader:
                     ids.append(s.id)
         return ids
 
-    async def _request(self, q: Question, about: JSON | None, properties: Sequence[str]) -> SearchRequest:
+    async def _request(self, q: Question, about: Record | None, properties: Sequence[str]) -> SearchRequest:
         filters = [await self._filter(c) for c in q.conditions]
         if q.deal_status is not None:
             filters.append(
@@ -139,7 +139,7 @@ class Reader:
 
     # ----------------------------------------------------------------------- answers
 
-    async def answer(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def answer(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         """The reply text and the records it is about (for "that deal" in the next turn)."""
         handler = getattr(self, f"_{q.kind}")
         text, records = await handler(q, about)
@@ -152,14 +152,14 @@ class Reader:
         t = self._type(q)
         return [*ranking.NAME_PROPERTIES[t], *q.fields, *([q.sort_by] if q.sort_by else [])]
 
-    async def _count(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _count(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         t = self._type(q)
         request = (await self._request(q, about, ["hs_object_id"])).model_copy(update={"limit": 1})
         page = await self.client.search(self.conn, t, request)
         noun = t if page.total != 1 else singular(t)
         return f"{page.total} {self._status_word(q)}{noun}{self._about_words(about)}.", []
 
-    async def _list(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _list(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         t = self._type(q)
         cap = q.limit or LIST_SHOWN
         total, records, _ = await self._search_all(t, await self._request(q, about, self._props(q)), cap=cap)
@@ -170,10 +170,10 @@ class Reader:
         head = f"{total} {self._status_word(q)}{t if total != 1 else singular(t)}{self._about_words(about)}:"
         return head + "\n" + "\n".join(f"- {line}" for line in lines) + more, self._refs(t, records[:cap])
 
-    async def _associations(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _associations(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         return await self._list(q, about)
 
-    async def _sum(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _sum(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         _, records, truncated = await self._search_all(
             "deals", await self._request(q, about, ["amount", "dealname"])
         )
@@ -185,7 +185,7 @@ class Reader:
             [],
         )
 
-    async def _pipeline_by_stage(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _pipeline_by_stage(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         if q.deal_status is None:
             q = q.model_copy(update={"deal_status": "open"})
         _, records, _ = await self._search_all(
@@ -212,7 +212,7 @@ class Reader:
             [],
         )
 
-    async def _win_rate(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _win_rate(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         won_ids, lost_ids = set(await self.stage_ids("won")), set(await self.stage_ids("lost"))
         closed = q.model_copy(update={"deal_status": "closed"})
         _, records, _ = await self._search_all(
@@ -228,7 +228,7 @@ class Reader:
         rate = 100.0 * won / (won + lost)
         return f"Win rate{self._about_words(about)}: {rate:.0f}% ({won} won, {lost} lost).", []
 
-    async def _lookup(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _lookup(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         if about is None:
             return "Which record do you mean?", []
         t: ObjectType = about["object_type"]
@@ -244,19 +244,19 @@ class Reader:
             parts.append(f"{f}: {await self._show(f, props.get(f))}")
         return f"{about['label']} — " + "; ".join(parts) + ".", [self._ref_of(about)]
 
-    async def _owners(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _owners(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         owners = await self.client.list_owners(self.conn)
         lines = [f"- {owner_name(o)} ({o.email}) — owner id {o.id}" for o in owners]
         return f"{len(owners)} owners:\n" + "\n".join(lines), []
 
-    async def _users(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _users(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         users = await self.client.list_users(self.conn)
         lines = [
             f"- {' '.join(p for p in (u.first_name, u.last_name) if p) or u.email} ({u.email})" for u in users
         ]
         return f"{len(users)} users:\n" + "\n".join(lines), []
 
-    async def _teams(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _teams(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         teams = await self.client.list_teams(self.conn)
         names: dict[str, str] = {}
         try:  # members are user ids; owners carry the same ids with names (a nicety, not required)
@@ -273,7 +273,7 @@ class Reader:
             lines.append(f"- {t.name}: {', '.join(members) or 'no members'}{also}")
         return f"{len(teams)} teams:\n" + "\n".join(lines), []
 
-    async def _pipelines(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _pipelines(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         pipelines = await self.pipelines.pipelines(self.conn)
         lines = [
             f"- {p.label}: " + ", ".join(s.label for s in sorted(p.stages, key=lambda s: s.display_order))
@@ -281,14 +281,14 @@ class Reader:
         ]
         return "Deal pipelines and stages:\n" + "\n".join(lines), []
 
-    async def _properties(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _properties(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         t = self._type(q)
         props = [p for p in await self.client.list_properties(self.conn, t) if not p.hidden]
         names = ", ".join(f"{p.label} ({p.name})" for p in props[:40])
         more = f", and {len(props) - 40} more" if len(props) > 40 else ""
         return f"{t.capitalize()} have {len(props)} properties: {names}{more}.", []
 
-    async def _account(self, q: Question, about: JSON | None) -> tuple[str, list[JSON]]:
+    async def _account(self, q: Question, about: Record | None) -> tuple[str, list[RecordRef]]:
         a = await self.client.account_details(self.conn)
         return (
             f"HubSpot account {a.portal_id}: time zone {a.time_zone or 'unknown'}, currency "
@@ -301,7 +301,7 @@ class Reader:
     def _status_word(self, q: Question) -> str:
         return f"{q.deal_status} " if q.deal_status else ""
 
-    def _about_words(self, about: JSON | None) -> str:
+    def _about_words(self, about: Record | None) -> str:
         return f" for {about['label']}" if about else ""
 
     async def _show(self, prop: str, value: object) -> str:
@@ -333,10 +333,10 @@ class Reader:
         parts = [await self._show(f, r.properties.get(f)) for f in shown if r.properties.get(f)]
         return f"{label} ({', '.join(parts)})" if parts else label
 
-    def _refs(self, t: ObjectType, records: Sequence[CrmObject]) -> list[JSON]:
+    def _refs(self, t: ObjectType, records: Sequence[CrmObject]) -> list[RecordRef]:
         return [{"object_type": t, "id": r.id, "label": ranking.record_label(t, r)} for r in records]
 
-    def _ref_of(self, rec: JSON) -> JSON:
+    def _ref_of(self, rec: Record) -> RecordRef:
         return {"object_type": rec["object_type"], "id": rec["id"], "label": rec["label"]}
 
 

@@ -15,6 +15,7 @@ from typing import Final
 
 from rapidfuzz import fuzz, utils
 
+from agent.state import Choice
 from tools.hubspot import Connection, HubSpotClient, ObjectType
 from tools.hubspot.models import CrmObject, Filter, FilterGroup, Pipeline, PipelineStage, SearchRequest
 
@@ -186,7 +187,7 @@ _ORDINALS: Final = {
 }  # fmt: skip
 
 
-def match_choice(choice: str, candidates: Sequence[dict[str, str]]) -> dict[str, str] | None:
+def match_choice(choice: str, candidates: Sequence[Choice]) -> Choice | None:
     """The candidate the user picked ("2", "the second one", "the one at Initech", "Jane Smith")."""
     if not candidates:
         return None

@@ -1,5 +1,9 @@
 """Builders from the settings: the HubSpot client for the mode, the planner, checkpointer, audit log
-and the identity store ("me"/"my team" and the uninstall guard)."""
+and the identity store ("me"/"my team" and the uninstall guard).
+
+The sandbox (``tools.local``, and with it Starlette) is imported only when sandbox mode is chosen,
+so a production (paragon or direct) process never loads it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -27,8 +31,10 @@ from agent.nodes.deps import Deps
 from agent.planners.base import Planner
 from agent.service import AgentService
 from tools.hubspot import Connection, HubSpotClient
-from tools.local import LocalPortal, open_local_portal
 from tools.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from tools.local import LocalPortal
 
 
 def build_planner(settings: Settings) -> Planner:
@@ -77,6 +83,8 @@ def build_client(
     """
     hook = audit_hook(audit) if audit is not None else None
     if settings.hubspot_mode == "sandbox":
+        from tools.local import open_local_portal  # the sandbox only when it is used
+
         if sandbox_state is not None:
             sandbox_state.parent.mkdir(parents=True, exist_ok=True)
         portal = open_local_portal(

@@ -29,7 +29,7 @@ from agent.nodes.common import iso
 from agent.nodes.deps import Deps
 from agent.owners import OwnerLookup
 from agent.planners.base import Planner
-from agent.state import new_request
+from agent.state import PendingRequest, Requester, ResumeValue, new_request
 from tools.hubspot import HubSpotClient
 
 log = logging.getLogger("agent.service")
@@ -125,7 +125,11 @@ class AgentService:
         return {"configurable": {"thread_id": thread_id}}
 
     async def pending(self, thread_id: str) -> dict[str, Any] | None:
-        """What the thread waits for (the confirmation or question payload), if anything."""
+        """What the thread waits for (the confirmation or question payload), if anything.
+
+        The payload is a ``ConfirmationRequest`` or a ``ClarifyRequest`` (``agent.state``), returned
+        as a plain dict.
+        """
         snapshot = await self.graph.aget_state(self._config(thread_id))
         for task in snapshot.tasks:
             for intr in task.interrupts:
@@ -149,7 +153,7 @@ class AgentService:
 
     async def _handle(self, thread_id: str, ctx: AgentContext, incoming: Incoming) -> list[Event]:
         config = self._config(thread_id)
-        by = {
+        by: Requester = {
             "user_id": incoming.by_user_id or ctx.user_id,
             "email": incoming.by_email or ("" if incoming.by_user_id else ctx.user_email),
         }
@@ -175,7 +179,7 @@ class AgentService:
                 ),
             ]
         if interrupted:
-            resume: dict[str, Any] = {"by": by, "at": iso(ctx.clock())}
+            resume: ResumeValue = {"by": by, "at": iso(ctx.clock())}
             if incoming.action is not None:
                 resume["action"] = incoming.action
             elif incoming.edit is not None:
@@ -214,8 +218,8 @@ class AgentService:
                 elif mode == "updates" and isinstance(chunk, dict) and "__interrupt__" in chunk:
                     interrupts.extend(chunk["__interrupt__"])
         for intr in interrupts:
-            payload = dict(intr.value)
-            if payload.get("kind") == "confirm":
+            payload: PendingRequest = intr.value.copy()
+            if payload["kind"] == "confirm":
                 text = f"{payload['question']}\n{payload['summary']}"
                 events.append(Event(type="confirm", text=text, pending=payload))
             else:

@@ -23,6 +23,7 @@ from agent.planners.offline import OfflinePlanner
 from agent.service import AgentService, Incoming
 from tools.hubspot import RequestRecord
 from tools.local import open_local_portal
+from tools.scopes_catalog import ALL_SCOPES
 from tools.settings import load_settings
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -54,7 +55,8 @@ async def main(rounds: int) -> None:
     service = AgentService(portal.client, OfflinePlanner())
     ctx = AgentContext(
         tenant_id="t-local", user_id="u-alex", user_email="alex@acme-sales.io",
-        credential_id=portal.connection.credential_id, timezone="America/New_York", now=NOW,
+        credential_id=portal.connection.credential_id, granted_scopes=frozenset(ALL_SCOPES),
+        timezone="America/New_York", now=NOW,
         portal_id=int(str(portal.sandbox.portal.account["portalId"])),
     )  # fmt: skip
     total: dict[str, list[float]] = defaultdict(list)

@@ -14,7 +14,7 @@ from agent.identity.connections import (
     mark_uninstalled,
     reconnect,
 )
-from agent.identity.lookup import NO_OWNER_MESSAGE, AmbiguousOwner, IdentityLookup, NoHubSpotOwner, as_owner
+from agent.identity.lookup import NO_OWNER_MESSAGE, IdentityLookup, NoHubSpotOwner, as_owner
 from agent.identity.sqlite import SqliteIdentityStore, lazy_store
 from agent.identity.store import (
     ConnectionRecord,
@@ -27,6 +27,7 @@ from agent.identity.store import (
     UserMapping,
 )
 from agent.identity.sync import IdentitySync, SyncReport, join_people, team_infos
+from agent.owners import AmbiguousOwner
 
 __all__ = [
     "NO_OWNER_MESSAGE",

@@ -23,7 +23,6 @@ from agent.identity.sqlite import SqliteIdentityStore
 from agent.identity.store import ConnectionRecord
 from agent.identity.sync import IdentitySync, SyncReport
 from tools.hubspot import Connection, HubSpotClient, HubSpotError
-from tools.local import open_local_portal
 from tools.settings import Settings, load_settings
 
 SANDBOX_CREDENTIAL_ID = "sandbox-hubspot"
@@ -57,6 +56,8 @@ async def open_store(settings: Settings) -> AsyncIterator[SqliteIdentityStore]:
 async def _sync(settings: Settings, tenant_id: str) -> SyncReport:
     async with open_store(settings) as store:
         if settings.hubspot_mode == "sandbox":
+            from tools.local import open_local_portal  # the sandbox only when it is used
+
             portal = open_local_portal(
                 "demo",
                 user_id=settings.user_id,

@@ -12,20 +12,18 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from rapidfuzz import fuzz, process
-
 from agent.identity.store import IdentityStore, UserMapping
 from agent.identity.sync import Clock, IdentitySync, utc_now
-from agent.owners import ME_WORDS, OwnerNotFound
+from agent.owners import ME_WORDS, AmbiguousOwner, OwnerMatcher, OwnerNotFound
 from tools.hubspot import Connection
 from tools.hubspot.models import Owner, OwnerTeam
 
 NO_OWNER_MESSAGE = "You have no HubSpot owner in this portal."
-_MIN_SCORE = 80.0
 
-
-class AmbiguousOwner(OwnerNotFound):
-    """The words fit several owners equally well (a refresh would not help)."""
+MAPPING_MATCHER: OwnerMatcher[UserMapping] = OwnerMatcher(
+    owner_id=lambda m: m.owner_id, email=lambda m: m.email, name=lambda m: m.name
+)
+"""The owner matcher over identity mappings (``IdentityLookup`` passes the live ones)."""
 
 
 class NoHubSpotOwner(OwnerNotFound):
@@ -133,35 +131,13 @@ class IdentityLookup:
         if words in ME_WORDS:
             return as_owner(await self.me(conn, user_email=user_email))
         try:
-            return as_owner(self._match(await self._mappings(conn), text))
+            return as_owner(MAPPING_MATCHER.match(await self._mappings(conn), text))
         except AmbiguousOwner:
             raise
         except OwnerNotFound:
             if not await self._refresh(conn):
                 raise
-        return as_owner(self._match(await self._mappings(conn), text))
-
-    @staticmethod
-    def _match(mappings: list[UserMapping], text: str) -> UserMapping:
-        owners = [m for m in mappings if m.owner_id]
-        words = text.strip().lower()
-        if "@" in words:
-            for m in owners:
-                if (m.email or "").lower() == words:
-                    return m
-            raise OwnerNotFound(f"No HubSpot owner has the email {words}.")
-        if words.isdigit():
-            for m in owners:
-                if m.owner_id == words:
-                    return m
-        names = {m.id: m.name.lower() for m in owners}
-        ranked = process.extract(words, names, scorer=fuzz.WRatio, limit=2)
-        if not ranked or ranked[0][1] < _MIN_SCORE:
-            raise OwnerNotFound(f"No HubSpot owner is called {text!r}.")
-        if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
-            raise AmbiguousOwner(f"Several HubSpot owners could be {text!r}; use their email.")
-        best = ranked[0][2]
-        return next(m for m in owners if m.id == best)
+        return as_owner(MAPPING_MATCHER.match(await self._mappings(conn), text))
 
     async def label(self, conn: Connection, owner_id: str) -> str:
         """A person's name for an owner id, archived owners included (the id itself when unknown)."""

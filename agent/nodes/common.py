@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from langgraph.runtime import Runtime
 
@@ -11,8 +11,8 @@ from agent.context import AgentContext
 from agent.events import ErrorInfo, Event
 from agent.plan import Plan, Question
 from agent.planners.base import Candidate, PendingKind, PlanningInput, RecentRecord
-from agent.state import JSON, AgentState
-from tools.hubspot import Connection, HubSpotError, MissingScopes
+from agent.state import AgentState, ErrorOutcome, Outcome, Record, ReplyOutcome, WriteRecord
+from tools.hubspot import Connection, HubSpotError, MissingScopes, ObjectType
 
 ERROR_KINDS_AS_IS = frozenset(
     {"reconnect", "missing_scope", "not_allowed", "rate_limited", "upstream", "not_found", "expired",
@@ -37,12 +37,12 @@ def parse_iso(value: str) -> datetime:
 
 def error_outcome(
     kind: str, message: str, *, action: str | None = None, scopes: list[str] | None = None
-) -> JSON:
+) -> ErrorOutcome:
     """An outcome that ``respond`` turns into an ``error`` event."""
     return {"type": "error", "kind": kind, "message": message, "action": action, "scopes": scopes or []}
 
 
-def outcome_from_error(exc: HubSpotError) -> JSON:
+def outcome_from_error(exc: HubSpotError) -> ErrorOutcome:
     """A typed HubSpot error as an outcome, with the user's next step."""
     kind = (
         exc.kind
@@ -55,12 +55,12 @@ def outcome_from_error(exc: HubSpotError) -> JSON:
     return error_outcome(kind, exc.message, action=exc.user_action, scopes=scopes)
 
 
-def reply_outcome(text: str, writes: list[JSON] | None = None) -> JSON:
+def reply_outcome(text: str, writes: list[WriteRecord] | None = None) -> ReplyOutcome:
     """An outcome that ``respond`` turns into a ``reply`` event."""
     return {"type": "reply", "text": text, "writes": writes or []}
 
 
-def event_of(outcome: JSON, notes: list[str] | None = None) -> Event:
+def event_of(outcome: Outcome, notes: list[str] | None = None) -> Event:
     """The event for an outcome, with notes (e.g. "I dropped the pending confirmation") first."""
     prefix = " ".join(notes or [])
     if outcome["type"] == "error":
@@ -94,12 +94,12 @@ def planning_input(state: AgentState, ctx: AgentContext, pending: PendingKind = 
     """What the planner is told besides the message."""
     summary = ""
     candidates: list[Candidate] = []
-    if pending == "clarify" and state.get("clarify"):
-        clarify = state["clarify"] or {}
+    clarify, proposal = state.get("clarify"), state.get("proposal")
+    if pending == "clarify" and clarify:
         summary = clarify.get("question", "")
         candidates = [Candidate.model_validate(c) for c in clarify.get("candidates", [])]
-    elif pending == "confirm" and state.get("proposal"):
-        summary = (state["proposal"] or {}).get("summary", "")
+    elif pending == "confirm" and proposal:
+        summary = proposal.get("summary", "")
     recent = [RecentRecord.model_validate(r) for r in state.get("recent", [])]
     last = state.get("last_question")
     return PlanningInput(
@@ -114,6 +114,8 @@ def planning_input(state: AgentState, ctx: AgentContext, pending: PendingKind = 
     )
 
 
-def as_record(object_type: str, record_id: str, label: str, properties: dict[str, Any] | None = None) -> JSON:
-    """A record reference as kept in state."""
+def as_record(
+    object_type: ObjectType, record_id: str, label: str, properties: Mapping[str, str | None] | None = None
+) -> Record:
+    """A resolved record as kept in state."""
     return {"object_type": object_type, "id": record_id, "label": label, "properties": dict(properties or {})}

@@ -21,7 +21,18 @@ from agent.audit import AuditScope, audit_scope, scoped
 from agent.context import AgentContext
 from agent.nodes.common import conn_of, iso, outcome_from_error, parse_iso, reply_outcome
 from agent.nodes.deps import Deps
-from agent.state import JSON, AgentState
+from agent.state import (
+    AgentState,
+    ConfirmationRequest,
+    ExecutionRecord,
+    ProposedStep,
+    Ref,
+    ReplyOutcome,
+    Step,
+    StepResult,
+    Target,
+    WriteRecord,
+)
 from tools.hubspot import Connection, HubSpotError, NotFound, ObjectType, record_url
 from tools.hubspot.models import AssociationInput, CrmObject, Filter, FilterGroup, SearchRequest
 from tools.hubspot.types import ACTIVITY_TYPES, singular
@@ -31,25 +42,28 @@ _SKEW = timedelta(seconds=60)
 _IDENTITY_FIRST = ("email", "domain", "name", "dealname", "firstname", "lastname", "hs_task_subject")
 
 
-def step_key(proposal: JSON, index: int) -> str:
+def step_key(proposal: ConfirmationRequest, index: int) -> str:
     """The idempotency key of an approved step."""
     return f"{proposal['id']}:{index}"
 
 
 def _next_index(state: AgentState) -> int | None:
-    proposal = state.get("proposal") or {}
+    proposal = state.get("proposal")
+    if proposal is None:
+        return None
     execution = state.get("execution", {})
-    for i in range(len(proposal.get("steps", []))):
-        if execution.get(step_key(proposal, i), {}).get("status") != "done":
+    for i in range(len(proposal["steps"])):
+        record = execution.get(step_key(proposal, i))
+        if record is None or record["status"] != "done":
             return i
     return None
 
 
-async def begin_step(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def begin_step(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Record the next step's idempotency key before anything is sent (or finish when all are done)."""
     index = _next_index(state)
-    proposal = state.get("proposal") or {}
-    if index is None:
+    proposal = state.get("proposal")
+    if index is None or proposal is None:
         return {"outcome": _done_outcome(state), "proposal": None}
     key = step_key(proposal, index)
     execution = dict(state.get("execution", {}))
@@ -66,10 +80,26 @@ def _url(ctx: AgentContext, object_type: ObjectType, record_id: str) -> str | No
     return record_url(ctx.ui_domain, ctx.portal_id, object_type, record_id) if ctx.portal_id else None
 
 
-def _ref_id(ref: JSON, proposal: JSON, execution: dict[str, JSON]) -> str:
+def _ref_id(ref: Ref, proposal: ConfirmationRequest, execution: dict[str, ExecutionRecord]) -> str:
     if "step" in ref:
         return str(execution[step_key(proposal, ref["step"])]["result"]["id"])
     return str(ref["id"])
+
+
+def _target(step: Step) -> Target:
+    """The record an update, link or merge acts on (only a create has none)."""
+    target = step["target"]
+    if target is None:
+        raise ValueError(f"a {step['op']} step without a target")
+    return target
+
+
+def _merge_ids(step: Step) -> tuple[str, str]:
+    """(the company kept, the duplicate merged into it)."""
+    merge_from = step["merge_from"]
+    if merge_from is None:
+        raise ValueError("a merge step without the duplicate")
+    return _target(step)["id"], merge_from["id"]
 
 
 def _created_property(object_type: ObjectType) -> str:
@@ -97,22 +127,29 @@ async def _find_created(
     return page.results[0] if page.results else None
 
 
-async def _reconcile(deps: Deps, conn: Connection, step: JSON, started_at: str) -> CrmObject | None:
+async def _reconcile(deps: Deps, conn: Connection, step: Step, started_at: str) -> CrmObject | None:
     """What a lost attempt of ``step`` already did in HubSpot (None: send it)."""
     if step["op"] == "create":
         return await _find_created(deps, conn, step["object_type"], step["properties"], started_at)
     if step["op"] == "merge":
+        kept, duplicate = _merge_ids(step)
         try:
-            first = await deps.client.get_object(conn, "companies", step["target"]["id"])
-            second = await deps.client.get_object(conn, "companies", step["merge_from"]["id"])
+            first = await deps.client.get_object(conn, "companies", kept)
+            second = await deps.client.get_object(conn, "companies", duplicate)
         except NotFound:
             return None
         return first if first.id == second.id else None
     return None  # PATCH and the association PUT are idempotent: sending again is safe
 
 
-async def _send(deps: Deps, conn: Connection, step: JSON, proposal: JSON, execution: dict[str, JSON]) -> JSON:
-    object_type: ObjectType = step["object_type"]
+async def _send(
+    deps: Deps,
+    conn: Connection,
+    step: Step,
+    proposal: ConfirmationRequest,
+    execution: dict[str, ExecutionRecord],
+) -> StepResult:
+    object_type = step["object_type"]
     op = step["op"]
     if op == "create":
         associations = [
@@ -122,44 +159,45 @@ async def _send(deps: Deps, conn: Connection, step: JSON, proposal: JSON, execut
         record = await deps.client.create(conn, object_type, step["properties"], associations)
         return {"id": record.id}
     if op == "update":
-        record = await deps.client.update(conn, object_type, step["target"]["id"], step["properties"])
+        record = await deps.client.update(conn, object_type, _target(step)["id"], step["properties"])
         return {"id": record.id}
     if op == "associate":
         ref = step["associations"][0]
-        from_id = _ref_id(step["target"], proposal, execution)
+        from_id = _ref_id(_target(step), proposal, execution)
         await deps.client.associate_default(
             conn, object_type, from_id, ref["object_type"], _ref_id(ref, proposal, execution)
         )
         return {"id": from_id}
-    record = await deps.client.merge_companies(conn, step["target"]["id"], step["merge_from"]["id"])
+    record = await deps.client.merge_companies(conn, *_merge_ids(step))
     return {"id": record.id}
 
 
-def _diff(step: JSON) -> dict[str, Any]:
+def _diff(step: Step) -> dict[str, Any]:
     if step["op"] in ("create", "update"):
         return {p: {"old": step["old"].get(p), "new": v} for p, v in step["properties"].items()}
     if step["op"] == "associate":
         ref = step["associations"][0]
         return {"association": {"to": ref["object_type"], "id": ref.get("id"), "step": ref.get("step")}}
-    return {"merge": {"primary": step["target"]["id"], "merged": step["merge_from"]["id"]}}
+    kept, duplicate = _merge_ids(step)
+    return {"merge": {"primary": kept, "merged": duplicate}}
 
 
-async def send_step(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def send_step(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Send the step ``begin_step`` recorded (after reconciling, when resuming a lost attempt)."""
     ctx = runtime.context
     conn = conn_of(ctx)
-    proposal = state.get("proposal") or {}
+    proposal = state.get("proposal")
     index = _next_index(state)
-    assert index is not None  # begin_step routed here only with a step to do
+    assert proposal is not None and index is not None  # begin_step routed here only with a step to do
     key = step_key(proposal, index)
-    step = proposal["steps"][index]
+    step: ProposedStep = proposal["steps"][index]
     execution = dict(state.get("execution", {}))
-    record = dict(execution[key])
+    record = execution[key].copy()
     outer = audit_scope.get() or AuditScope()
     scope = replace(outer, approved_by=proposal.get("approved_by"), diff=_diff(step), step=key)
     try:
         with scoped(scope):
-            result: JSON | None = None
+            result: StepResult | None = None
             if state.get("recovering"):
                 found = await _reconcile(deps, conn, step, record["started_at"])
                 if found is not None:
@@ -182,12 +220,14 @@ async def route_after_send(state: AgentState) -> Literal["begin_step", "respond"
     return "respond" if state.get("outcome") else "begin_step"
 
 
-def _writes(state: AgentState, execution: dict[str, JSON]) -> list[JSON]:
-    proposal = state.get("proposal") or {}
-    done = []
-    for i, step in enumerate(proposal.get("steps", [])):
-        rec = execution.get(step_key(proposal, i), {})
-        if rec.get("status") == "done":
+def _writes(state: AgentState, execution: dict[str, ExecutionRecord]) -> list[WriteRecord]:
+    proposal = state.get("proposal")
+    if proposal is None:
+        return []
+    done: list[WriteRecord] = []
+    for i, step in enumerate(proposal["steps"]):
+        rec = execution.get(step_key(proposal, i))
+        if rec is not None and rec["status"] == "done":
             done.append(
                 {
                     "op": step["op"],
@@ -201,7 +241,7 @@ def _writes(state: AgentState, execution: dict[str, JSON]) -> list[JSON]:
     return done
 
 
-def _links_text(writes: list[JSON]) -> str:
+def _links_text(writes: list[WriteRecord]) -> str:
     parts = []
     for w in writes:
         verb = {"create": "created", "update": "updated", "associate": "linked", "merge": "merged into"}[
@@ -212,7 +252,7 @@ def _links_text(writes: list[JSON]) -> str:
     return "; ".join(parts)
 
 
-def _done_outcome(state: AgentState) -> JSON:
+def _done_outcome(state: AgentState) -> ReplyOutcome:
     writes = _writes(state, state.get("execution", {}))
     if not writes:
         return reply_outcome("Nothing needed changing.")

@@ -9,7 +9,6 @@ the requester, or after the confirmation expired, never reaches ``execute``.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from langgraph.runtime import Runtime
 
@@ -20,12 +19,10 @@ from agent.nodes.deps import Deps
 from agent.plan import Answer, Plan, Value, ValueKind
 from agent.planners.base import PendingKind
 from agent.planners.quick import quick_answer  # the shared deterministic yes/no reading
-from agent.state import JSON, AgentState, new_request
+from agent.state import JSON, AgentState, ConfirmationRequest, Next, Requester, new_request
 
 _CREATE_WORDS = frozenset({"yes", "yeah", "yep", "sure", "ok", "okay", "create", "add", "new", "make", "go"})
 """Words that accept the offer to create a record that was not found."""
-
-Next = Literal["resolve", "propose", "begin_step", "confirm", "clarify", "understand", "respond"]
 
 _KIND_OF_EDIT: dict[str, ValueKind] = {
     "dealstage": "stage",
@@ -71,13 +68,15 @@ async def _read(
     return plan
 
 
-async def interpret(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def interpret(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Read the reply and record what it decides (``route_after_interpret`` follows it)."""
     pending = pending_kind(state)
+    back: Next = "confirm" if pending == "confirm" else "clarify"  # to ask again
     reply = state.get("reply") or {}
-    by = reply.get("by") or {}
-    requester: dict[str, str] = dict(state.get("requester") or {"user_id": "", "email": ""})
-    if by.get("user_id") and by["user_id"] != requester["user_id"]:
+    by = reply.get("by")
+    by_user = by.get("user_id") if by else None
+    requester: Requester = (state.get("requester") or {"user_id": "", "email": ""}).copy()
+    if by_user and by_user != requester["user_id"]:
         emit(
             runtime,
             event_of(
@@ -87,25 +86,28 @@ async def interpret(state: AgentState, runtime: Runtime[AgentContext], deps: Dep
                 )
             ),
         )
-        return {"reply": {"next": pending}}
-    if pending == "confirm":
-        proposal = state.get("proposal") or {}
-        if runtime.context.clock() > parse_iso(proposal["expires_at"]):
-            return {
-                "reply": {"next": "respond"},
-                "proposal": None,
-                "outcome": error_outcome(
-                    "expired",
-                    "That confirmation has expired, so nothing was written. Ask again if you still want it.",
-                ),
-            }
+        return {"reply": {"next": back}}
+    proposal = state.get("proposal")
+    if (
+        pending == "confirm"
+        and proposal is not None
+        and runtime.context.clock() > parse_iso(proposal["expires_at"])
+    ):
+        return {
+            "reply": {"next": "respond"},
+            "proposal": None,
+            "outcome": error_outcome(
+                "expired",
+                "That confirmation has expired, so nothing was written. Ask again if you still want it.",
+            ),
+        }
     read = await _read(state, runtime, deps, pending)
     if isinstance(read, Plan):
         # A new request: drop what was pending, explicitly, and handle the new one in this run.
         dropped = "confirmation" if pending == "confirm" else "question"
         fresh = new_request(str(reply.get("text") or ""), requester, read.model_dump(mode="json"))
-        if by.get("user_id"):
-            fresh["requester"] = {"user_id": by["user_id"], "email": by.get("email") or requester["email"]}
+        if by and by_user:
+            fresh["requester"] = {"user_id": by_user, "email": by.get("email") or requester["email"]}
         fresh["notes"] = [f"(I dropped the pending {dropped}.)"]
         return {**fresh, "reply": {"next": "understand"}}
     if pending == "confirm":
@@ -113,11 +115,16 @@ async def interpret(state: AgentState, runtime: Runtime[AgentContext], deps: Dep
     return _on_clarify(state, runtime, read)
 
 
-def _on_confirm(state: AgentState, runtime: Runtime[AgentContext], answer: Answer) -> JSON:
+def _on_confirm(state: AgentState, runtime: Runtime[AgentContext], answer: Answer) -> AgentState:
+    proposal = state.get("proposal")
+    assert proposal is not None  # interpret reads a confirm reply only while a proposal is pending
     if answer.decision == "approve":
-        proposal = dict(state.get("proposal") or {})
-        proposal["approved_by"] = (state.get("requester") or {}).get("user_id")
-        return {"proposal": proposal, "reply": {"next": "begin_step"}}
+        requester = state.get("requester")
+        approved: ConfirmationRequest = {
+            **proposal,
+            "approved_by": requester.get("user_id") if requester else None,
+        }
+        return {"proposal": approved, "reply": {"next": "begin_step"}}
     if answer.decision in ("reject", "cancel"):
         return {
             "proposal": None,
@@ -131,11 +138,12 @@ def _on_confirm(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
     return {"reply": {"next": "confirm"}}
 
 
-def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answer) -> JSON:
-    question = state.get("clarify") or {}
-    key = question.get("key", "")
+def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answer) -> AgentState:
+    question = state.get("clarify")
+    assert question is not None  # interpret reads a clarify reply only while a question is pending
+    key = question["key"]
     mentions = dict(state.get("mentions", {}))
-    entry = dict(mentions.get(key, {}))
+    entry = mentions[key].copy()  # resolve stored the entry with the question it asked
     if answer.decision in ("cancel", "reject"):
         return {
             "clarify": None,
@@ -180,5 +188,5 @@ def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
 
 
 async def route_after_interpret(state: AgentState) -> Next:
-    nxt = (state.get("reply") or {}).get("next", "respond")
-    return nxt  # type: ignore[no-any-return]
+    reply = state.get("reply")
+    return reply.get("next", "respond") if reply else "respond"

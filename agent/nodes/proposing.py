@@ -33,8 +33,18 @@ from agent.nodes.deps import Deps
 from agent.nodes.resolving import mentions_of
 from agent.owners import OwnerNotFound, owner_name
 from agent.plan import Mention, Value
-from agent.state import JSON, AgentState
-from tools.hubspot import HubSpotError, MissingScopes
+from agent.state import (
+    AgentState,
+    Change,
+    ConfirmationRequest,
+    MentionEntry,
+    Record,
+    Ref,
+    Step,
+    StepOp,
+    Target,
+)
+from tools.hubspot import HubSpotError, MissingScopes, ObjectType
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.models import CrmObject
 from tools.hubspot.scopes import Operation
@@ -101,7 +111,7 @@ class _Values:
         return any(s.id == raw for p in pipelines for s in p.stages)
 
 
-def _ref(entry: JSON) -> JSON:
+def _ref(entry: MentionEntry) -> Ref:
     """A reference to a resolved record, or to the step that creates it."""
     mention = Mention.model_validate(entry["mention"])
     if entry["status"] == "create":
@@ -110,11 +120,17 @@ def _ref(entry: JSON) -> JSON:
     return {"object_type": rec["object_type"], "id": rec["id"], "label": rec["label"]}
 
 
-def _target(entry: JSON) -> JSON:
+def _target(entry: MentionEntry) -> Target:
     """The record a write acts on: a found record, or a reference to the step that creates it."""
     if entry["status"] == "create":
         return {**_ref(entry), "properties": {}}
-    return dict(entry["record"])
+    rec = entry["record"]
+    return {
+        "object_type": rec["object_type"],
+        "id": rec["id"],
+        "label": rec["label"],
+        "properties": rec["properties"],
+    }
 
 
 def _new_record_properties(mention: Mention) -> dict[str, str]:
@@ -132,16 +148,32 @@ def _new_record_properties(mention: Mention) -> dict[str, str]:
     return {"dealname": text}
 
 
-def _step(op: str, object_type: str, **fields: Any) -> JSON:
-    base: JSON = {
-        "op": op, "object_type": object_type, "target": None, "properties": {}, "old": {}, "display": {},
-        "associations": [], "merge_from": None,
-    }  # fmt: skip
-    base.update(fields)
-    return base
+def _step(
+    op: StepOp,
+    object_type: ObjectType,
+    *,
+    label: str,
+    target: Target | None = None,
+    properties: dict[str, str] | None = None,
+    old: dict[str, str | None] | None = None,
+    display: dict[str, str] | None = None,
+    associations: list[Ref] | None = None,
+    merge_from: Record | None = None,
+) -> Step:
+    return {
+        "op": op,
+        "object_type": object_type,
+        "target": target,
+        "properties": {} if properties is None else properties,
+        "old": {} if old is None else old,
+        "display": {} if display is None else display,
+        "associations": [] if associations is None else associations,
+        "merge_from": merge_from,
+        "label": label,
+    }
 
 
-async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[JSON]:
+async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[Step]:
     """The writes of the request, in order, each one HubSpot request.
 
     Raises:
@@ -150,10 +182,10 @@ async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[
         HubSpotError: Reading owners or pipelines failed.
     """
     plan = plan_of(state)
-    mentions: dict[str, JSON] = dict(state.get("mentions", {}))
+    mentions: dict[str, MentionEntry] = dict(state.get("mentions", {}))
     keys = mentions_of(plan)
     values = _Values(deps, ctx)
-    steps: list[JSON] = []
+    steps: list[Step] = []
     # Records the user asked to create while resolving ("create it") come first.
     for key in keys:
         entry = mentions.get(key)
@@ -267,7 +299,7 @@ def _activity_with_edits(activity: Any, edits: list[Value]) -> Any:
     return activity.model_copy(update=changes) if changes else activity
 
 
-def describe_step(step: JSON) -> str:
+def describe_step(step: Step) -> str:
     """One line per step: what is created or changed, field by field."""
     kind = singular(step["object_type"])
     shown = step.get("display", {})
@@ -289,15 +321,17 @@ def describe_step(step: JSON) -> str:
         other = step["associations"][0]
         return f"Link {kind} {step['label']} to {singular(other['object_type'])} {other['label']}"
 
-    def which(rec: JSON) -> str:
+    def which(rec: Record | Target) -> str:
         # Duplicates often share a name: the domain and id tell them apart.
         domain = (rec.get("properties") or {}).get("domain")
         return f"{rec['label']} ({domain + ', ' if domain else ''}id {rec['id']})"
 
-    return f"Merge company {which(step['merge_from'])} into {which(step['target'])}, the one kept"
+    target, merge_from = step["target"], step["merge_from"]
+    assert target is not None and merge_from is not None  # a merge names both companies
+    return f"Merge company {which(merge_from)} into {which(target)}, the one kept"
 
 
-def changes_of(step: JSON) -> list[JSON]:
+def changes_of(step: Step) -> list[Change]:
     """The field-by-field form of a step, for channels that render a table."""
     shown = step.get("display", {})
     return [
@@ -311,7 +345,7 @@ def changes_of(step: JSON) -> list[JSON]:
     ]
 
 
-async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Build the confirmation: every write field by field, its requester and expiry."""
     ctx = runtime.context
     try:
@@ -334,7 +368,7 @@ async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
     now = ctx.clock()
     lines = [describe_step(s) for s in steps]
     summary = "\n".join(lines)
-    proposal = {
+    proposal: ConfirmationRequest = {
         "kind": "confirm",
         "id": uuid.uuid4().hex,
         "question": "Shall I make this change in HubSpot?"
@@ -342,7 +376,7 @@ async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
         else "Shall I make these changes in HubSpot?",
         "summary": summary,
         "steps": [{**s, "changes": changes_of(s)} for s in steps],
-        "requester": dict(state["requester"]),
+        "requester": state["requester"].copy(),
         "created_at": iso(now),
         "expires_at": iso(now + deps.confirmation_ttl),
         "approved_by": None,
@@ -350,13 +384,14 @@ async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
     return {"proposal": proposal}
 
 
-def _missing_scopes(steps: list[JSON], granted: frozenset[str]) -> list[str]:
+def _missing_scopes(steps: list[Step], granted: frozenset[str]) -> list[str]:
     missing: set[str] = set()
     for step in steps:
-        checks: list[tuple[Operation, Any]] = []
-        if step["op"] in ("create", "update"):
-            checks.append((step["op"], step["object_type"]))
-        elif step["op"] == "associate":
+        checks: list[tuple[Operation, ObjectType]] = []
+        op = step["op"]
+        if op == "create" or op == "update":
+            checks.append((op, step["object_type"]))
+        elif op == "associate":
             checks += [
                 ("associate_default", step["object_type"]),
                 ("associate_default", step["associations"][0]["object_type"]),
@@ -371,11 +406,12 @@ def _missing_scopes(steps: list[JSON], granted: frozenset[str]) -> list[str]:
     return sorted(missing)
 
 
-def _invalid(state: AgentState, runtime: Runtime[AgentContext], message: str) -> JSON:
+def _invalid(state: AgentState, runtime: Runtime[AgentContext], message: str) -> AgentState:
     """An invalid value: a fresh request ends with the error; an invalid edit keeps the old proposal."""
-    if state.get("proposal") is not None and state.get("edits"):
+    proposal = state.get("proposal")
+    if proposal is not None and state.get("edits"):
         emit(runtime, event_of(error_outcome("validation", f"I can't use that change: {message}")))
-        return {"edits": list(state.get("edits", []))[:-1], "proposal": dict(state["proposal"] or {})}
+        return {"edits": list(state.get("edits", []))[:-1], "proposal": proposal.copy()}
     return {"outcome": error_outcome("validation", message)}
 
 
@@ -383,7 +419,7 @@ async def route_after_propose(state: AgentState) -> Literal["confirm", "respond"
     return "respond" if state.get("outcome") else "confirm"
 
 
-async def confirm(state: AgentState) -> JSON:
+async def confirm(state: AgentState) -> AgentState:
     """Show the proposal and wait for approve, reject or edit. Nothing else happens here."""
     return {"reply": interrupt(state["proposal"])}
 

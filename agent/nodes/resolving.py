@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
@@ -13,7 +13,7 @@ from agent.context import AgentContext
 from agent.nodes.common import as_record, conn_of, outcome_from_error, plan_of
 from agent.nodes.deps import Deps
 from agent.plan import Mention, Plan
-from agent.state import JSON, AgentState
+from agent.state import AgentState, Choice, ClarifyRequest, MentionEntry, RecordRef
 from tools.hubspot import HubSpotError, ObjectType
 from tools.hubspot.models import CrmObject, Filter, FilterGroup, SearchRequest
 from tools.hubspot.types import ASSOCIATION_TYPE_IDS, singular
@@ -37,7 +37,7 @@ def mentions_of(plan: Plan) -> dict[str, tuple[Mention, list[str]]]:
     return found
 
 
-def _from_recent(state: AgentState, mention: Mention) -> JSON | None:
+def _from_recent(state: AgentState, mention: Mention) -> RecordRef | None:
     recent = [r for r in state.get("recent", []) if r["object_type"] == mention.object_type]
     if not recent:
         return None
@@ -57,7 +57,7 @@ def _linkable(plan: Plan, key: str) -> set[str]:
     return {to for (frm, to) in ASSOCIATION_TYPE_IDS if frm == write.object_type}
 
 
-def _candidate(object_type: ObjectType, record: CrmObject) -> dict[str, str]:
+def _candidate(object_type: ObjectType, record: CrmObject) -> Choice:
     return {
         "id": record.id,
         "object_type": object_type,
@@ -102,9 +102,9 @@ async def _deals_of_company(
 
 async def _resolve_one(
     state: AgentState, deps: Deps, ctx: AgentContext, mention: Mention, extra: list[str]
-) -> JSON:
+) -> MentionEntry:
     """One mention's resolution: resolved record, candidates to ask about, or missing."""
-    entry: JSON = {"mention": mention.model_dump(mode="json"), "status": "missing", "candidates": []}
+    entry: MentionEntry = {"mention": mention.model_dump(mode="json"), "status": "missing", "candidates": []}
     if mention.refers_back:
         found = _from_recent(state, mention)
         if found is not None:
@@ -152,7 +152,7 @@ async def _resolve_one(
     return entry
 
 
-def _question(key: str, entry: JSON) -> JSON:
+def _question(key: str, entry: MentionEntry) -> ClarifyRequest:
     mention = Mention.model_validate(entry["mention"])
     kind = singular(mention.object_type)
     if entry["status"] == "ambiguous":
@@ -183,10 +183,10 @@ def _question(key: str, entry: JSON) -> JSON:
     }
 
 
-async def resolve(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def resolve(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Resolve every mention not yet resolved; stop at the first one that needs a question."""
     plan = plan_of(state)
-    resolved: dict[str, Any] = dict(state.get("mentions", {}))
+    resolved: dict[str, MentionEntry] = dict(state.get("mentions", {}))
     merge_keys = {
         k for i, w in enumerate(plan.writes) if w.op == "merge" for k in (f"w{i}.target", f"w{i}.merge")
     }
@@ -226,6 +226,6 @@ async def route_after_resolve(
     return "answer_question" if plan_of(state).intent == "question" else "propose"
 
 
-async def clarify(state: AgentState) -> JSON:
+async def clarify(state: AgentState) -> AgentState:
     """Ask the pending question and wait. Nothing else happens here: the node re-runs on resume."""
     return {"reply": interrupt(state["clarify"])}

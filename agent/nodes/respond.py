@@ -18,11 +18,11 @@ from agent.nodes.deps import Deps
 from agent.owners import OwnerNotFound
 from agent.planners.base import Summarizer
 from agent.reads import QuestionError, Reader
-from agent.state import JSON, AgentState, remember
+from agent.state import AgentState, RecordRef, remember
 from tools.hubspot import HubSpotError
 
 
-async def answer_question(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def answer_question(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Answer the plan's question from HubSpot reads (paged searches, figures computed from them).
 
     When the user asked for a written summary and the planner can write one (the model planner),
@@ -30,7 +30,8 @@ async def answer_question(state: AgentState, runtime: Runtime[AgentContext], dep
     """
     plan = plan_of(state)
     assert plan.question is not None  # guard refuses a question plan without one
-    about = (state.get("mentions", {}).get("q.about") or {}).get("record")
+    entry = state.get("mentions", {}).get("q.about")
+    about = entry.get("record") if entry else None
     reader = Reader(deps.client, conn_of(runtime.context), runtime.context, deps.owners, deps.pipelines)
     try:
         text, records = await reader.answer(plan.question, about)
@@ -46,13 +47,14 @@ async def answer_question(state: AgentState, runtime: Runtime[AgentContext], dep
     return {"outcome": outcome}
 
 
-def _touched(state: AgentState) -> list[JSON]:
+def _touched(state: AgentState) -> list[RecordRef]:
     """Records this request touched, most relevant first (written, then answered about, then named)."""
-    outcome = state.get("outcome") or {}
-    found: list[JSON] = []
-    for w in reversed(outcome.get("writes", [])):
-        found.append({"object_type": w["object_type"], "id": w["id"], "label": w.get("label") or w["id"]})
-    found.extend(outcome.get("records", [])[:5])
+    outcome = state.get("outcome")
+    found: list[RecordRef] = []
+    if outcome is not None and outcome["type"] == "reply":
+        for w in reversed(outcome.get("writes", [])):
+            found.append({"object_type": w["object_type"], "id": w["id"], "label": w.get("label") or w["id"]})
+        found.extend(outcome.get("records", [])[:5])
     for entry in state.get("mentions", {}).values():
         rec = entry.get("record")
         if entry.get("status") == "resolved" and rec:
@@ -60,7 +62,7 @@ def _touched(state: AgentState) -> list[JSON]:
     return found
 
 
-async def respond(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def respond(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Say the outcome (reply or typed error with the user's next step) and remember the records."""
     outcome = state.get("outcome") or reply_outcome("Done.")
     emit(runtime, event_of(outcome, state.get("notes", [])))

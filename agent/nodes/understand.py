@@ -10,7 +10,7 @@ from agent.context import AgentContext
 from agent.nodes.common import error_outcome, plan_of, planning_input, reply_outcome
 from agent.nodes.deps import Deps
 from agent.plan import Plan
-from agent.state import JSON, AgentState
+from agent.state import AgentState, Outcome
 from tools.hubspot import MissingScopes, NotAllowed, ObjectType
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.scopes import Operation
@@ -25,20 +25,20 @@ REFUSALS: dict[str, str] = {
 }
 
 
-async def understand(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def understand(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Plan the request (one planner call), unless the plan is already known."""
     if state.get("plan") is not None:
         plan = plan_of(state)  # planned already, as the answer to what was pending
     else:
         plan = await deps.planner.plan(state.get("message", ""), planning_input(state, runtime.context))
-    update: JSON = {"plan": plan.model_dump(mode="json")}
+    update: AgentState = {"plan": plan.model_dump(mode="json")}
     if plan.intent == "question" and plan.question is not None:
         # Kept across requests: "and what's the total on those?" reuses this question's filters.
         update["last_question"] = plan.question.model_dump(mode="json")
     return update
 
 
-def _refusal(plan: Plan) -> JSON | None:
+def _refusal(plan: Plan) -> Outcome | None:
     if plan.intent == "unsupported":
         if plan.refusal is not None:
             return error_outcome("not_allowed", REFUSALS[plan.refusal])
@@ -71,7 +71,7 @@ def _refusal(plan: Plan) -> JSON | None:
     return None
 
 
-async def guard(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def guard(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Refuse what the integration never does (delete, archive, bulk, outside its endpoints)."""
     plan = plan_of(state)
     outcome = _refusal(plan)
@@ -135,7 +135,7 @@ def needs(plan: Plan) -> list[Need]:
     return list(dict.fromkeys(found))
 
 
-async def authorize(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> JSON:
+async def authorize(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Check every operation the plan needs against the granted scopes; send nothing when one is missing."""
     granted = runtime.context.granted_scopes
     missing: set[str] = set()

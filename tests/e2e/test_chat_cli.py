@@ -30,6 +30,7 @@ from agent.cli import app
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event, WriteDone
 from agent.service import Incoming
+from tools.scopes_catalog import ALL_SCOPES
 from tools.settings import Settings, SettingsError
 
 PENDING = {
@@ -70,7 +71,12 @@ DONE = Event(
         )
     ],
 )
-CTX = AgentContext(tenant_id="t-demo", user_id="u-alex", user_email="alex@acme-sales.io")
+CTX = AgentContext(
+    tenant_id="t-demo",
+    user_id="u-alex",
+    user_email="alex@acme-sales.io",
+    granted_scopes=frozenset(ALL_SCOPES),
+)
 
 Answerer = Callable[[Incoming], Any]
 

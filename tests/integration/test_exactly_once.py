@@ -142,6 +142,7 @@ CHILD = textwrap.dedent(
     from agent.service import AgentService, Incoming
     from tests.integration.test_exactly_once import DEAL, OnePlan, CrashAfterResponse
     from tools.local import open_local_portal
+    from tools.scopes_catalog import ALL_SCOPES
 
     async def no_sleep(seconds):
         return None
@@ -161,8 +162,8 @@ CHILD = textwrap.dedent(
             http._transport = crash
         ctx = AgentContext(
             tenant_id="t-local", user_id="u-alex", user_email="alex@acme-sales.io",
-            credential_id=portal.connection.credential_id, timezone="America/New_York",
-            now=clock(), portal_id=int(str(portal.sandbox.portal.account["portalId"])),
+            credential_id=portal.connection.credential_id, granted_scopes=frozenset(ALL_SCOPES),
+            timezone="America/New_York", now=clock(), portal_id=int(str(portal.sandbox.portal.account["portalId"])),
         )
         async with AsyncSqliteSaver.from_conn_string(checkpoints) as saver:
             service = AgentService(portal.client, OnePlan(DEAL), checkpointer=saver)

@@ -26,6 +26,7 @@ from agent.planners.offline import OfflinePlanner
 from agent.service import AgentService, Incoming
 from tools.hubspot import Connection, HubSpotClient, ReconnectRequired, SearchRequest
 from tools.local import LocalPortal, open_local_portal
+from tools.scopes_catalog import ALL_SCOPES
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -141,6 +142,7 @@ async def test_an_agent_request_after_uninstall_gets_the_reconnect_message_and_s
         user_id="u-alex",
         user_email="alex@acme-sales.io",
         credential_id=s.conn.credential_id,
+        granted_scopes=frozenset(ALL_SCOPES),
         now=s.clock(),
     )
     before = len(s.sent)
@@ -202,6 +204,7 @@ async def test_the_services_audit_hook_reaches_the_client_behind_the_guard(s: Se
         user_id="u-alex",
         user_email="alex@acme-sales.io",
         credential_id=s.conn.credential_id,
+        granted_scopes=frozenset(ALL_SCOPES),
         now=s.clock(),
     )
     before = len(s.sent)

@@ -14,6 +14,7 @@ from agent.plan import Condition, Question
 from agent.reads import Reader
 from agent.resolve import PipelineCache
 from tools.local import LocalPortal, open_local_portal
+from tools.scopes_catalog import ALL_SCOPES
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 STAGES = ["appointmentscheduled", "contractsent", "closedwon", "closedlost"]
@@ -54,7 +55,8 @@ async def reader() -> AsyncIterator[tuple[Reader, LocalPortal]]:
     portal = open_local_portal(portal_block(), clock=lambda: NOW, sleep=_no_sleep)
     ctx = AgentContext(
         tenant_id="t-local", user_id="u-alex", user_email="alex@acme-sales.io",
-        credential_id=portal.connection.credential_id, timezone="America/New_York", now=NOW,
+        credential_id=portal.connection.credential_id, granted_scopes=frozenset(ALL_SCOPES),
+        timezone="America/New_York", now=NOW,
     )  # fmt: skip
     yield (
         Reader(
