@@ -27,19 +27,16 @@ from jwt.warnings import InsecureKeyLengthWarning
 from agent.context import AgentContext
 from agent.events import Event
 from agent.planners.base import Planner
-from agent.service import AgentService, Incoming
-from evals.case import EditAction, LoadedCase, Turn
-from evals.cassettes import (
-    CassetteChatModel,
+from agent.planners.recorded import (
     CassetteError,
-    LiveRecorder,
-    LiveRecordingChatModel,
-    Replayer,
-    SyntheticRecorder,
-    TurnTracker,
+    RecordingChatModel,
+    ReplayingChatModel,
     read_cassette,
     write_cassette,
 )
+from agent.service import AgentService, Incoming
+from evals.case import EditAction, LoadedCase, Turn
+from evals.cassettes import Replayer, SyntheticRecorder, TurnTracker
 from evals.matching import FieldCounts, check_final
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.errors import MissingScopes, NotAllowed
@@ -458,11 +455,10 @@ def _model_planner(options: RunOptions, settings: Settings | None) -> PlannerFac
             handler: Replayer | SyntheticRecorder = (
                 SyntheticRecorder(cassette, tracker) if options.synthetic else Replayer(cassette, tracker)
             )
-            return OpenAIPlanner(CassetteChatModel(responder=handler)), handler
+            return OpenAIPlanner(ReplayingChatModel(responder=handler)), handler
         assert settings is not None, "record mode needs the model settings"
-        recorder = LiveRecorder(tracker)
-        model = LiveRecordingChatModel(inner=build_chat_model(settings), recorder=recorder)
-        return OpenAIPlanner(model), recorder
+        recorder = RecordingChatModel(inner=build_chat_model(settings), current_turn=lambda: tracker.turn)
+        return OpenAIPlanner(recorder), recorder
 
     return build
 
@@ -575,8 +571,8 @@ async def run_case(
             )
         if isinstance(handler, SyntheticRecorder) and handler.failure is None:
             write_cassette(loaded.cassette_path, handler.result())
-        if isinstance(handler, LiveRecorder):
-            write_cassette(loaded.cassette_path, handler.result())
+        if isinstance(handler, RecordingChatModel):
+            write_cassette(loaded.cassette_path, handler.cassette())
     finally:
         await portal.aclose()
     result.passed = result.failure is None

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agent.plan import Mention, Plan, Value, Write
-from tests.fakes import Exchange, FakeOpenAIServer, ModelResponse, ModelScript
+from tests.fakes import FakeOpenAIServer, ModelResponse, ModelScript
 
 SCRIPT = Path(sys.executable).with_name("alysio-agent")
 
@@ -111,7 +111,7 @@ def test_model_planner_costs_one_call_for_the_request_and_none_for_yes(tmp_path:
             )
         ],
     )
-    script = ModelScript([Exchange(ModelResponse.structured(plan))])
+    script = ModelScript().add(ModelResponse.structured(plan))
 
     with FakeOpenAIServer(script) as server:
         result = chat(

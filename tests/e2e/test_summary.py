@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from agent.plan import Plan, Question
 from agent.planners.openai import OpenAIPlanner
 from agent.service import AgentService
 from tests.e2e.conftest import Harness
-from tests.fakes import Exchange, ModelResponse, ModelScript, ScriptedChatModel
+from tests.fakes import ModelResponse, ModelScript, ScriptedChatModel
 
 SUMMARY = "Your pipeline is concentrated in late stages; two deals close this month."
 
@@ -28,23 +26,22 @@ def with_model(h: Harness, script: ModelScript) -> OpenAIPlanner:
 
 
 async def test_a_summary_request_replies_with_the_models_summary_of_the_figures_read(h: Harness) -> None:
-    script = ModelScript(
-        [
-            Exchange(ModelResponse.structured(pipeline_question(wants_summary=True))),
-            Exchange(ModelResponse.text(SUMMARY)),
-        ]
+    script = (
+        ModelScript()
+        .add(ModelResponse.structured(pipeline_question(wants_summary=True)))
+        .add(ModelResponse.text(SUMMARY))
     )
     planner = with_model(h, script)
     events = await h.say("write me a quick summary of my pipeline by stage")
     assert [e.type for e in events] == ["reply"] and events[0].text == SUMMARY
     assert planner.model_calls == 2 and script.calls == 2 and not script.failures
-    summary_request = json.dumps(script.requests[1].to_dict())
+    summary_request = script.requests[1].model_dump_json()
     assert "write me a quick summary of my pipeline by stage" in summary_request
     assert "Appointment Scheduled" in summary_request  # the facts the graph read from HubSpot
 
 
 async def test_a_plain_question_costs_one_model_call_and_replies_with_the_facts(h: Harness) -> None:
-    script = ModelScript([Exchange(ModelResponse.structured(pipeline_question(wants_summary=False)))])
+    script = ModelScript().add(ModelResponse.structured(pipeline_question(wants_summary=False)))
     planner = with_model(h, script)
     events = await h.say("pipeline by stage")
     assert [e.type for e in events] == ["reply"] and "Appointment Scheduled" in events[0].text

@@ -248,6 +248,28 @@ async def test_an_unused_recorded_call_is_stale(tmp_path: Path, deal_case_text: 
     assert result.failure == "stale recording: recorded model calls of turn(s) [1] never happened"
 
 
+@pytest.mark.parametrize(
+    ("options", "failure"),
+    [
+        (REPLAY, "stale recording: turn 0 made a model call the cassette does not have"),
+        (
+            RunOptions(mode="record", synthetic=True),
+            "turn 0 called the model but the cassette has no response for it",
+        ),
+    ],
+    ids=["replay", "record-synthetic"],
+)
+async def test_a_model_call_the_cassette_lacks_fails_the_case(
+    tmp_path: Path, deal_case_text: str, options: RunOptions, failure: str
+) -> None:
+    cassette = tmp_path / "deal-create-known-company.cassette.yaml"
+    cassette.write_text("source: synthetic\nexchanges: []\n")
+    result = await run_case(loaded_from(deal_case_text, tmp_path), options)
+    assert result.failure == failure
+    assert len(result.turns) == 1  # the case stops there
+    assert cassette.read_text() == "source: synthetic\nexchanges: []\n"  # nothing is written
+
+
 async def test_merges_and_links_are_checked_on_the_survivor() -> None:
     text = case_text("company-merge-then-link")
     passed = await run_text(text)

@@ -3,7 +3,9 @@
 The ``openai`` SDK (3.x sends through ``httpx2``, which ``respx`` cannot intercept) and
 ``langchain-openai`` talk to it over real HTTP, so a test covers the whole client stack: the
 request body the SDK builds, its retries on 429/5xx and its parsing of the answer. It serves
-``POST /v1/chat/completions`` only; every request body and header is kept for assertions.
+``POST /v1/chat/completions`` only; every request body and header is kept for assertions. Each
+body is reduced to the recorded form of :mod:`agent.planners.recorded`, the one the chat models
+use, so an exchange recorded at one level replays at the other.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from tests.fakes.model_script import ModelRequest, ModelResponse, ModelScript
+from agent.planners.recorded import RecordedRequest, RecordedResponse, Replay, UnexpectedModelCall
+from tests.fakes.model_script import ModelResponse
 
 COMPLETIONS_PATH = "/v1/chat/completions"
 
 
-def completion_body(response: ModelResponse, *, model: str, number: int) -> dict[str, Any]:
+def completion_body(response: RecordedResponse, *, model: str, number: int) -> dict[str, Any]:
     """A ``chat.completion`` object as OpenAI returns it (structured output: the JSON as content)."""
     return {
         "id": f"chatcmpl-fake-{number}",
@@ -32,7 +35,7 @@ def completion_body(response: ModelResponse, *, model: str, number: int) -> dict
                 "index": 0,
                 "message": {
                     "role": "assistant",
-                    "content": None if response.refusal else response.content,
+                    "content": None if response.refusal else response.to_message().text,
                     "refusal": response.refusal,
                     "annotations": [],
                 },
@@ -66,7 +69,7 @@ class FakeOpenAIServer:
         headers: The headers of each request (lower-case names).
     """
 
-    def __init__(self, script: ModelScript, *, port: int = 0) -> None:
+    def __init__(self, script: Replay, *, port: int = 0) -> None:
         self.script = script
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
@@ -139,7 +142,7 @@ class FakeOpenAIServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 if self.path != COMPLETIONS_PATH:
-                    failure = AssertionError(
+                    failure = UnexpectedModelCall(
                         f"the fake OpenAI server serves only {COMPLETIONS_PATH}, got {self.path}"
                     )
                     server.script.failures.append(failure)
@@ -147,16 +150,18 @@ class FakeOpenAIServer:
                     return
                 body = json.loads(raw or b"{}")
                 number = server._record(body, {k.lower(): v for k, v in self.headers.items()})
+                request = RecordedRequest.from_openai(body.get("messages", []), body.get("response_format"))
                 try:
-                    response = server.script.respond(ModelRequest.from_openai_body(body))
+                    response = server.script.answer(request).response
                 except AssertionError as exc:
                     self._send(400, error_body(str(exc), status=400), {"x-should-retry": "false"})
                     return
-                if response.is_error:
+                headers = response.headers if isinstance(response, ModelResponse) else {}
+                if isinstance(response, ModelResponse) and response.is_error:
                     message = response.content or HTTPStatus(response.status).phrase
-                    self._send(response.status, error_body(message, status=response.status), response.headers)
+                    self._send(response.status, error_body(message, status=response.status), headers)
                     return
                 payload = completion_body(response, model=str(body.get("model", "fake")), number=number)
-                self._send(200, payload, response.headers)
+                self._send(200, payload, headers)
 
         return Handler

@@ -14,17 +14,16 @@ import pytest
 from agent.plan import Answer, Mention, Plan, Value, Write
 from agent.planners.base import Candidate, PendingKind, PlanningInput, RecentRecord, Summarizer
 from agent.planners.openai import OpenAIPlanner, strict_json_schema
-from tests.fakes import (
-    Exchange,
+from agent.planners.recorded import (
     MissingModelCall,
-    ModelRequest,
-    ModelResponse,
-    ModelScript,
+    RecordedRequest,
     RecordingChatModel,
     RequestMismatch,
-    ScriptedChatModel,
     UnexpectedModelCall,
+    read_cassette,
+    write_cassette,
 )
+from tests.fakes import ModelResponse, ModelScript, ScriptedChatModel
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=ZoneInfo("America/New_York"))
@@ -106,15 +105,16 @@ async def test_plans_a_turn_with_one_call_sending_prompt_files_context_and_stric
     message = "Create a new deal for Acme Corp called Acme expansion, 50k"
     script.add(
         ModelResponse.structured(DEAL_FOR_ACME),
-        request=ModelRequest(
-            messages=[
+        request=RecordedRequest.from_openai(
+            [
                 {"role": "system", "content": expected_system_message(context)},
                 {"role": "user", "content": message},
             ],
-            response_format=expected_plan_format(),
+            expected_plan_format(),
         ),
     )
-    planner = planner_for(script)
+    model = ScriptedChatModel(script=script)
+    planner = OpenAIPlanner(model, quick_answer=no_quick_answers)
 
     plan = await planner.plan(
         message,
@@ -126,6 +126,8 @@ async def test_plans_a_turn_with_one_call_sending_prompt_files_context_and_stric
 
     assert plan == DEAL_FOR_ACME
     assert planner.model_calls == script.calls == 1
+    # The recorded request keeps the schema's name and digest; the format sent is the strict one in full.
+    assert model.options == [{"response_format": expected_plan_format()}]
 
 
 async def test_pending_question_and_its_numbered_candidates_are_in_the_turn_context(
@@ -279,14 +281,14 @@ async def test_endpoint_errors_become_an_unsupported_plan_saying_what_to_do(
 async def test_summary_is_one_plain_call_with_the_summary_prompt(script: ModelScript) -> None:
     script.add(
         ModelResponse.text("Acme has two open deals worth $80,000.\n"),
-        request=ModelRequest(
-            messages=[
+        request=RecordedRequest.from_openai(
+            [
                 {"role": "system", "content": prompt_file("summary.md")},
                 {
                     "role": "user",
                     "content": "Request:\nsummarize Acme\n\nFacts from HubSpot:\ndeal A 50000; deal B 30000",
                 },
-            ],
+            ]
         ),
     )
     planner = planner_for(script)
@@ -319,33 +321,34 @@ async def test_an_unexpected_call_fails_the_test() -> None:
 
 
 async def test_a_request_differing_from_the_recording_fails_with_a_diff() -> None:
-    recorded = ModelRequest(messages=[{"role": "user", "content": "something else"}])
-    script = ModelScript([Exchange(ModelResponse.structured(DEAL_FOR_ACME), request=recorded)])
+    recorded = RecordedRequest.from_openai([{"role": "user", "content": "something else"}])
+    script = ModelScript().add(ModelResponse.structured(DEAL_FOR_ACME), request=recorded)
 
-    with pytest.raises(RequestMismatch, match=r"(?s)expected.*\+.*Create a deal"):
+    with pytest.raises(RequestMismatch, match=r"(?s)recorded message.*\+.*Create a deal"):
         await planner_for(script).plan("Create a deal", given())
 
 
 def test_a_scripted_call_that_never_came_fails_the_test() -> None:
-    script = ModelScript([Exchange(ModelResponse.text("unused"))])
+    script = ModelScript().add(ModelResponse.text("unused"))
 
     with pytest.raises(MissingModelCall):
         script.assert_done()
 
 
-async def test_a_cassette_round_trip_replays_the_same_exchange() -> None:
+async def test_a_cassette_round_trip_replays_the_same_exchange(tmp_path: Path) -> None:
     recording = ModelScript(source="synthetic")
     planner = planner_for(recording)
     recording.add(ModelResponse.structured(DEAL_FOR_ACME))
     await planner.plan("Create a deal", given())
-    cassette = ModelScript(
-        [Exchange(ModelResponse.structured(DEAL_FOR_ACME), request=recording.requests[0])]
-    ).to_cassette()
+    path = tmp_path / "case.cassette.yaml"
+    write_cassette(path, recording.cassette())
+    cassette = read_cassette(path)
 
-    replay = ModelScript.from_cassette(json.loads(json.dumps(cassette)))
+    replay = ModelScript.from_cassette(cassette)
     plan = await planner_for(replay).plan("Create a deal", given())
 
-    assert cassette["source"] == "synthetic"
+    assert cassette.source == "synthetic"
+    assert cassette.exchanges[0].request == recording.requests[0]
     assert plan == DEAL_FOR_ACME
     replay.assert_done()
     stale = ModelScript.from_cassette(cassette)
@@ -354,18 +357,19 @@ async def test_a_cassette_round_trip_replays_the_same_exchange() -> None:
 
 
 async def test_recording_a_model_yields_a_live_cassette_that_replays() -> None:
-    answering = ModelScript([Exchange(ModelResponse.structured(DEAL_FOR_ACME))])
+    answering = ModelScript().add(ModelResponse.structured(DEAL_FOR_ACME))
     recorder = RecordingChatModel(inner=ScriptedChatModel(script=answering))
 
     recorded_plan = await OpenAIPlanner(recorder, quick_answer=no_quick_answers).plan(
         "Create a deal", given()
     )
-    cassette = recorder.script.to_cassette()
+    cassette = recorder.cassette()
     replay = ModelScript.from_cassette(cassette)
     replayed_plan = await planner_for(replay).plan("Create a deal", given())
 
     assert recorded_plan == replayed_plan == DEAL_FOR_ACME
-    assert cassette["source"] == "live" and len(cassette["exchanges"]) == 1
-    assert cassette["exchanges"][0]["request"]["response_format"]["json_schema"]["name"] == "plan"
+    assert cassette.source == "live" and len(cassette.exchanges) == 1
+    request = cassette.exchanges[0].request
+    assert request is not None and request.schema_name == "plan"
     answering.assert_done()
     replay.assert_done()

@@ -11,15 +11,9 @@ import pytest
 from agent.plan import Mention, Plan, Question
 from agent.planners.base import PlanningInput
 from agent.planners.openai import OpenAIPlanner, build_chat_model, build_plan_messages, plan_response_format
+from agent.planners.recorded import RecordedRequest
 from agent.prompts import default_prompts
-from tests.fakes import (
-    Exchange,
-    FakeOpenAIServer,
-    ModelRequest,
-    ModelResponse,
-    ModelScript,
-    ScriptedChatModel,
-)
+from tests.fakes import FakeOpenAIServer, ModelResponse, ModelScript, ScriptedChatModel
 from tools.settings import Settings, load_settings
 
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=ZoneInfo("America/New_York"))
@@ -62,8 +56,8 @@ def planner_for(server: FakeOpenAIServer, *, max_retries: int = 2) -> OpenAIPlan
     return OpenAIPlanner(build_chat_model(settings_for(server), max_retries=max_retries))
 
 
-def expected_request(message: str) -> ModelRequest:
-    return ModelRequest.from_langchain(
+def expected_request(message: str) -> RecordedRequest:
+    return RecordedRequest.from_langchain(
         build_plan_messages(default_prompts(), message, GIVEN), plan_response_format()
     )
 
@@ -154,11 +148,10 @@ async def test_summary_is_a_plain_completion_without_response_format(
 
 async def test_an_exchange_recorded_at_either_level_replays_at_the_other(script: ModelScript) -> None:
     # Record through the fake chat model, replay through HTTP: the request forms are the same.
-    recording = ModelScript([Exchange(ModelResponse.structured(WHO_OWNS_ACME))])
+    recording = ModelScript().add(ModelResponse.structured(WHO_OWNS_ACME))
     await OpenAIPlanner(ScriptedChatModel(script=recording)).plan("who owns Acme?", GIVEN)
-    cassette = ModelScript(
-        [Exchange(ModelResponse.structured(WHO_OWNS_ACME), request=recording.requests[0])]
-    ).to_cassette()
+    cassette = recording.cassette()
+    assert cassette.exchanges[0].request == recording.requests[0]
     replay = ModelScript.from_cassette(cassette)
 
     with FakeOpenAIServer(replay) as server:
@@ -169,14 +162,12 @@ async def test_an_exchange_recorded_at_either_level_replays_at_the_other(script:
 
 
 async def test_a_request_the_recording_does_not_match_is_reported_not_retried(script: ModelScript) -> None:
-    stale = ModelScript(
-        [Exchange(ModelResponse.structured(WHO_OWNS_ACME), request=expected_request("other"))]
-    )
+    stale = ModelScript().add(ModelResponse.structured(WHO_OWNS_ACME), request=expected_request("other"))
 
     with FakeOpenAIServer(stale) as server:
         plan = await planner_for(server).plan("who owns Acme?", GIVEN)
 
     assert plan.intent == "unsupported"
     assert len(server.bodies) == 1
-    with pytest.raises(AssertionError, match="differs from the script"):
+    with pytest.raises(AssertionError, match="differs from the recorded request"):
         stale.assert_done()
