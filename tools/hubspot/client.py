@@ -394,28 +394,15 @@ class HubSpotClient:
 
     async def _send(self, ex: _Exchange, *, retry_when: Callable[[BaseException], bool] | None = None) -> Any:
         """Send with retries (tenacity) while ``retry_when`` says the failure is safe to retry."""
-        should_retry = retry_when or retry_policy.retryable
-        ex.attempt = 1
-        try:
-            # Fast path: most calls succeed first time, and building a tenacity loop costs ~50 µs.
-            return await self._send_once(ex)
-        except HubSpotError as exc:
-            if self._max_attempts <= 1 or not should_retry(exc):
-                raise
-            pending: HubSpotError | None = exc
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=retry_policy.wait_seconds,
-            retry=retry_if_exception(should_retry),
+            retry=retry_if_exception(retry_when or retry_policy.retryable),
             sleep=self._sleep,
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                if pending is not None:
-                    # Replay the fast path's failure as attempt 1 so tenacity waits and counts it.
-                    failure, pending = pending, None
-                    raise failure
                 ex.attempt = attempt.retry_state.attempt_number
                 return await self._send_once(ex)
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
