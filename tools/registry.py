@@ -3,7 +3,8 @@
 From each :class:`ToolSpec` come the LangChain tools the agent calls (:func:`langchain_tools`),
 later the MCP tools, and the table in ``docs/tools.md`` (:func:`tools_markdown`), so the three
 never disagree. Required scopes are not written here: they are read from the scope table
-(:mod:`tools.hubspot.scopes`) for the spec's operations and object types.
+(:mod:`tools.hubspot.scopes`) for the spec's operations and object types; endpoints come from
+the endpoint table (:mod:`tools.hubspot.endpoints`).
 
 There is deliberately no delete tool.
 """
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.client import Connection, HubSpotClient
+from tools.hubspot.endpoints import endpoint
 from tools.hubspot.errors import ValidationFailed
 from tools.hubspot.models import AssociationInput, FilterGroup, SearchRequest, Sort
 from tools.hubspot.scopes import Operation
@@ -183,8 +185,8 @@ class ToolSpec:
         description: What it does, in plain language.
         access: ``read`` or ``write`` (writes need the user's approval).
         object_types: Object types it acts on (empty for account-wide tools).
-        operations: Client operations it performs (their scopes come from the scope table).
-        endpoints: HubSpot endpoints it calls, ``METHOD /path/{template}``.
+        operations: Client operations it performs (their scopes come from the scope table, their
+            endpoints from the endpoint table).
         examples: Example user prompts.
         input_model: Pydantic model of its arguments.
         run: Calls the client with validated arguments; returns JSON-friendly data.
@@ -195,10 +197,14 @@ class ToolSpec:
     access: Access
     object_types: tuple[ObjectType, ...]
     operations: tuple[Operation, ...]
-    endpoints: tuple[str, ...]
     examples: tuple[str, ...]
     input_model: type[BaseModel]
     run: Runner
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The endpoints it calls, ``METHOD /path/{template}`` (from the endpoint table)."""
+        return tuple(endpoint(operation).spec for operation in self.operations)
 
     @property
     def scopes(self) -> list[str]:
@@ -322,7 +328,6 @@ async def _list_associations(c: HubSpotClient, conn: Connection, a: ListAssociat
     return _dump(await c.list_associations(conn, a.object_type, a.record_id, a.to_object_type))
 
 
-_OBJECT = "/crm/v3/objects/{objectType}"
 _CORE: Final[tuple[ObjectType, ...]] = ("contacts", "companies", "deals")
 
 TOOLS: Final[tuple[ToolSpec, ...]] = (
@@ -332,7 +337,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("search",),
-        endpoints=(f"POST {_OBJECT}/search",),
         examples=("How many open deals does Globex have?", "Find Jane Doe at Acme"),
         input_model=SearchRecordsInput,
         run=_search,
@@ -343,7 +347,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("get_object",),
-        endpoints=(f"GET {_OBJECT}/{{objectId}}",),
         examples=("What stage is the Acme expansion deal in?", "Show me Jane's phone number"),
         input_model=GetRecordInput,
         run=_get,
@@ -354,7 +357,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=_CORE,
         operations=("create",),
-        endpoints=(f"POST {_OBJECT}",),
         examples=(
             "Create a new deal for Acme Corp, 50k",
             "Add Dana Lee (dana@initech.com) as a contact at Initech",
@@ -368,7 +370,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=OBJECT_TYPES,
         operations=("update",),
-        endpoints=(f"PATCH {_OBJECT}/{{objectId}}",),
         examples=("Move the Acme deal to Contract Sent", "Set Jane's lifecycle stage to customer"),
         input_model=UpdateRecordInput,
         run=_update,
@@ -379,7 +380,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=ACTIVITY_TYPES,
         operations=("create",),
-        endpoints=(f"POST {_OBJECT}",),
         examples=(
             "Log a call with Jane: she wants a demo next week",
             "Remind me to follow up with Acme on Friday",
@@ -393,9 +393,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=OBJECT_TYPES,
         operations=("associate_default",),
-        endpoints=(
-            "PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-        ),
         examples=("Link Dana to Initech", "Attach the Globex renewal deal to John Smith"),
         input_model=AssociateRecordsInput,
         run=_associate,
@@ -406,7 +403,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=("companies",),
         operations=("merge",),
-        endpoints=("POST /crm/v3/objects/companies/merge",),
         examples=("Merge Acme Inc into Acme Corp",),
         input_model=MergeCompaniesInput,
         run=_merge,
@@ -417,7 +413,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_owners",),
-        endpoints=("GET /crm/v3/owners",),
         examples=("Assign the deal to Sam", "Who owns the most deals?"),
         input_model=ListOwnersInput,
         run=_owners,
@@ -428,7 +423,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_users",),
-        endpoints=("GET /settings/v3/users",),
         examples=("Which HubSpot users do we have?",),
         input_model=NoInput,
         run=_users,
@@ -439,7 +433,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_roles",),
-        endpoints=("GET /settings/v3/users/roles",),
         examples=("What roles exist in HubSpot?",),
         input_model=NoInput,
         run=_roles,
@@ -450,7 +443,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_teams",),
-        endpoints=("GET /settings/v3/users/teams",),
         examples=("Who is on the EMEA sales team?",),
         input_model=NoInput,
         run=_teams,
@@ -461,7 +453,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("account_details",),
-        endpoints=("GET /account-info/v3/details",),
         examples=("Which HubSpot account am I connected to?",),
         input_model=NoInput,
         run=_account,
@@ -472,7 +463,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=("deals",),
         operations=("list_pipelines",),
-        endpoints=("GET /crm/v3/pipelines/{objectType}",),
         examples=("What pipelines do we have?",),
         input_model=PipelinesInput,
         run=_pipelines,
@@ -483,7 +473,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=("deals",),
         operations=("pipeline_stages",),
-        endpoints=("GET /crm/v3/pipelines/{objectType}/{pipelineId}/stages",),
         examples=("What are the stages of the sales pipeline?",),
         input_model=PipelineStagesInput,
         run=_stages,
@@ -494,7 +483,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("list_properties",),
-        endpoints=("GET /crm/v3/properties/{objectType}",),
         examples=("What lead statuses can a contact have?", "Which fields does a deal have?"),
         input_model=ListPropertiesInput,
         run=_properties,
@@ -505,7 +493,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("list_associations",),
-        endpoints=("GET /crm/v4/objects/{fromObjectType}/{objectId}/associations/{toObjectType}",),
         examples=("Which contacts are at Acme?", "What deals is Jane involved in?"),
         input_model=ListAssociationsInput,
         run=_list_associations,

@@ -26,6 +26,7 @@ from tools import paragon
 from tools.hubspot import retry as retry_policy
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.allowlist import ALLOWED_REQUESTS, SLUG, ensure_allowed
+from tools.hubspot.endpoints import BY_OPERATION as ENDPOINTS
 from tools.hubspot.errors import (
     HubSpotError,
     MissingScopes,
@@ -222,6 +223,7 @@ class HubSpotClient:
         self._signer: paragon.ParagonTokenSigner | None = None
         self._direct_token: SecretStr | None = None
         self._me_url: str | None = None
+        self._project_id: str | None = None
         if self.mode == "direct":
             if settings.hubspot_access_token is None:
                 raise SettingsError("ALYSIO_HUBSPOT_ACCESS_TOKEN must be set when ALYSIO_HUBSPOT_MODE=direct")
@@ -238,6 +240,7 @@ class HubSpotClient:
             self._signer = paragon.ParagonTokenSigner(
                 project_id, pem, ttl_seconds=settings.paragon_token_ttl_seconds, clock=clock
             )
+            self._project_id = project_id
             self._base = paragon.proxy_base_url(settings.paragon_proxy_url, project_id)
             self._me_url = paragon.me_url(settings.paragon_api_url, project_id)
         self._http = httpx.AsyncClient(
@@ -427,22 +430,37 @@ class HubSpotClient:
         self,
         conn: Connection,
         operation: Operation,
-        method: str,
-        template: str,
-        path: str,
         object_types: Sequence[ObjectType | None] = (None,),
         *,
+        path: Mapping[str, str] | None = None,
         ids: Sequence[str] = (),
         properties: Iterable[str] = (),
         **kwargs: Any,
     ) -> _Exchange:
+        """One logical request of ``operation``: scopes checked, method and path from the endpoint table.
+
+        Args:
+            conn: Who is calling.
+            operation: The operation; its row of :mod:`tools.hubspot.endpoints` gives the method
+                and the path template.
+            object_types: The object types whose scopes the operation needs (first: the record's).
+            path: The template's placeholder values (ids already validated).
+            ids: Record ids, for the request record.
+            properties: Properties read (email content needs one more scope).
+            **kwargs: Further :class:`_Exchange` fields (params, json, kind, absolute_url).
+
+        Raises:
+            MissingScopes: The connection lacks a scope (nothing is sent).
+            NotAllowed: The operation is not supported on an object type.
+        """
         requirement, scopes = self._authorize(conn, operation, object_types, properties)
+        endpoint = ENDPOINTS[operation]
         return _Exchange(
             conn=conn,
             operation=operation,
-            method=method,
-            path=path,
-            template=template,
+            method=endpoint.method,
+            path=endpoint.path(**(path or {})),
+            template=endpoint.template,
             object_type=object_types[0],
             ids=tuple(ids),
             scopes=scopes,
@@ -454,8 +472,7 @@ class HubSpotClient:
 
     async def account_details(self, conn: Connection) -> AccountDetails:
         """``GET /account-info/v3/details``: portal id, time zone, currency, UI domain."""
-        path = "/account-info/v3/details"
-        ex = self._exchange(conn, "account_details", "GET", path, path)
+        ex = self._exchange(conn, "account_details")
         return _parse(AccountDetails, await self._send(ex))
 
     async def list_owners(
@@ -465,26 +482,22 @@ class HubSpotClient:
         params: dict[str, Any] = {"archived": "true" if archived else "false"}
         if email:
             params["email"] = email
-        path = "/crm/v3/owners"
-        ex = self._exchange(conn, "list_owners", "GET", path, path, params=params)
+        ex = self._exchange(conn, "list_owners", params=params)
         return await self._get_pages(ex, Owner, page_size=100)
 
     async def list_users(self, conn: Connection) -> list[SettingsUser]:
         """``GET /settings/v3/users``, every page."""
-        path = "/settings/v3/users"
-        ex = self._exchange(conn, "list_users", "GET", path, path)
+        ex = self._exchange(conn, "list_users")
         return await self._get_pages(ex, SettingsUser, page_size=100)
 
     async def list_roles(self, conn: Connection) -> list[Role]:
         """``GET /settings/v3/users/roles``."""
-        path = "/settings/v3/users/roles"
-        ex = self._exchange(conn, "list_roles", "GET", path, path)
+        ex = self._exchange(conn, "list_roles")
         return await self._get_pages(ex, Role, page_size=100)
 
     async def list_teams(self, conn: Connection) -> list[Team]:
         """``GET /settings/v3/users/teams``."""
-        path = "/settings/v3/users/teams"
-        ex = self._exchange(conn, "list_teams", "GET", path, path)
+        ex = self._exchange(conn, "list_teams")
         return await self._get_pages(ex, Team, page_size=100)
 
     # ----------------------------------------------------------------------- records
@@ -498,10 +511,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "search",
-            "POST",
-            "/crm/v3/objects/{objectType}/search",
-            f"/crm/v3/objects/{object_type}/search",
             (object_type,),
+            path={"objectType": object_type},
             properties=request.properties,
             kind="search",
         )
@@ -557,10 +568,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "get_object",
-            "GET",
-            "/crm/v3/objects/{objectType}/{objectId}",
-            f"/crm/v3/objects/{object_type}/{object_id}",
             (object_type, *associations),
+            path={"objectType": object_type, "objectId": object_id},
             ids=(object_id,),
             properties=properties,
             params=params,
@@ -575,10 +584,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "list_associations",
-            "GET",
-            "/crm/v4/objects/{fromObjectType}/{objectId}/associations/{toObjectType}",
-            f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}",
             (from_type, to_type),
+            path={"fromObjectType": from_type, "objectId": from_id, "toObjectType": to_type},
             ids=(from_id,),
         )
         return await self._get_pages(ex, AssociatedObject, page_size=500)
@@ -588,10 +595,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "list_pipelines",
-            "GET",
-            "/crm/v3/pipelines/{objectType}",
-            f"/crm/v3/pipelines/{object_type}",
             (object_type,),
+            path={"objectType": object_type},
         )
         body = await self._send(ex)
         return _results(Pipeline, body)
@@ -605,10 +610,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "pipeline_stages",
-            "GET",
-            "/crm/v3/pipelines/{objectType}/{pipelineId}/stages",
-            f"/crm/v3/pipelines/{object_type}/{pipeline_id}/stages",
             (object_type,),
+            path={"objectType": object_type, "pipelineId": pipeline_id},
             ids=(pipeline_id,),
         )
         body = await self._send(ex)
@@ -619,10 +622,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "list_properties",
-            "GET",
-            "/crm/v3/properties/{objectType}",
-            f"/crm/v3/properties/{object_type}",
             (object_type,),
+            path={"objectType": object_type},
         )
         body = await self._send(ex)
         return _results(Property, body)
@@ -647,10 +648,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "create",
-            "POST",
-            "/crm/v3/objects/{objectType}",
-            f"/crm/v3/objects/{object_type}",
             (object_type,),
+            path={"objectType": object_type},
             json=body,
         )
         started = self._clock()
@@ -710,10 +709,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "update",
-            "PATCH",
-            "/crm/v3/objects/{objectType}/{objectId}",
-            f"/crm/v3/objects/{object_type}/{object_id}",
             (object_type,),
+            path={"objectType": object_type, "objectId": object_id},
             ids=(object_id,),
             json=UpdateRequest(properties=dict(properties)).to_wire(),
         )
@@ -732,9 +729,6 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "merge",
-            "POST",
-            "/crm/v3/objects/companies/merge",
-            "/crm/v3/objects/companies/merge",
             ("companies",),
             ids=(primary_id, id_to_merge),
             json=MergeRequest(primary_object_id=primary_id, object_id_to_merge=id_to_merge).to_wire(),
@@ -764,10 +758,13 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "associate_default",
-            "PUT",
-            "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-            f"/crm/v4/objects/{from_type}/{from_id}/associations/default/{to_type}/{to_id}",
             (from_type, to_type),
+            path={
+                "fromObjectType": from_type,
+                "fromObjectId": from_id,
+                "toObjectType": to_type,
+                "toObjectId": to_id,
+            },
             ids=(from_id, to_id),
         )
         return _parse(DefaultAssociationResult, await self._send(ex) or {"status": "COMPLETE"})
@@ -782,8 +779,9 @@ class HubSpotClient:
         """
         if self._me_url is None:
             raise NotAllowed("There is no Paragon connection in direct mode.")
+        assert self._project_id is not None  # set with the Paragon URL
         ex = self._exchange(
-            conn, "paragon_me", "GET", "/projects/{projectId}/sdk/me", "/sdk/me", absolute_url=self._me_url
+            conn, "paragon_me", path={"projectId": self._project_id}, absolute_url=self._me_url
         )
         return _parse(ParagonMe, await self._send(ex))
 
