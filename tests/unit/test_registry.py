@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.client import Connection, HubSpotClient, ensure_allowed
+from tools.hubspot.config import HubSpotClientConfig
 from tools.hubspot.types import ACTIVITY_TYPES
 from tools.registry import TOOLS, TOOLS_BY_NAME, langchain_tools, render_tools, tools_json, tools_markdown
 from tools.settings import load_settings
@@ -144,9 +145,8 @@ async def bound(pem: str) -> tuple[HubSpotClient, respx.MockRouter]:
         return None
 
     client = HubSpotClient(
-        load_settings(hubspot_mode="sandbox"),
+        HubSpotClientConfig.from_settings(load_settings(hubspot_mode="sandbox"), signing_key_pem=pem),
         transport=httpx.MockTransport(router.async_handler),
-        signing_key_pem=pem,
         sleep=no_sleep,
     )
     return client, router

@@ -16,16 +16,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from tools import paragon
 from tools.hubspot import retry as retry_policy
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.allowlist import ALLOWED_REQUESTS, SLUG, ensure_allowed
+from tools.hubspot.config import HubSpotClientConfig
 from tools.hubspot.endpoints import BY_OPERATION as ENDPOINTS
 from tools.hubspot.errors import (
     HubSpotError,
@@ -65,8 +65,6 @@ from tools.hubspot.ratelimit import InMemoryRateLimiter, RateLimiter, RequestKin
 from tools.hubspot.scopes import Operation, Requirement, ScopeGrant, ScopeGrants
 from tools.hubspot.search import MAX_RESULTS, check_search, offset_of
 from tools.hubspot.types import ACTIVITY_TYPES, ObjectType
-from tools.scopes_catalog import OPTIONAL_SCOPES, REQUIRED_SCOPES
-from tools.settings import Settings, SettingsError, is_loopback_host
 
 log = logging.getLogger("tools.hubspot")
 
@@ -126,13 +124,6 @@ class RequestRecord:
 RequestHook = Callable[[RequestRecord], Awaitable[None]]
 
 
-def _require_secure(url: str, env_name: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(url)):
-        return
-    raise SettingsError(f"{env_name} must use https:// (plain http is only allowed for loopback addresses)")
-
-
 def _require_id(value: str, what: str = "record id") -> str:
     value = str(value).strip()
     if not value.isdigit():
@@ -142,19 +133,6 @@ def _require_id(value: str, what: str = "record id") -> str:
 
 def _created_property(object_type: ObjectType) -> str:
     return "hs_createdate" if object_type in ACTIVITY_TYPES else "createdate"
-
-
-def _initial_scopes(settings: Settings) -> frozenset[str]:
-    """What a connection is assumed to hold before HubSpot says otherwise.
-
-    Direct and sandbox modes: the configured ``HUBSPOT_SCOPES``. Paragon mode: Paragon does not
-    expose granted scopes, but an install cannot complete without the app's required scopes, so
-    those plus the optional ones the configuration says are granted.
-    """
-    configured = frozenset(settings.hubspot_scopes)
-    if settings.hubspot_mode != "paragon":
-        return configured
-    return frozenset(REQUIRED_SCOPES) | (configured & frozenset(OPTIONAL_SCOPES))
 
 
 # --------------------------------------------------------------------------- the client
@@ -184,68 +162,60 @@ class HubSpotClient:
     """Async HubSpot client (one per process; it owns a pooled ``httpx.AsyncClient``).
 
     Args:
-        settings: Process settings (mode, URLs, Paragon project, token, limits, granted scopes).
+        config: Mode, URLs, Paragon project and key or token, limits and initial granted scopes
+            (:meth:`HubSpotClientConfig.from_settings` builds it from the application settings).
         transport: httpx transport to use (``MockTransport`` in tests, ``ASGITransport`` for the
             in-process sandbox); the default opens real connections.
         clock: Wall-clock seconds since the epoch (tokens, "created after" checks, rate limiting).
         sleep: Async sleep used between retries and by the rate limiter; tests pass a fake.
-        rate_limiter: Shared limiter; default an in-process one built from the settings.
-        request_hook: Awaited once per HTTP exchange with a :class:`RequestRecord`.
-        signing_key_pem: Paragon signing key (PEM); overrides the setting (sandbox mode).
-        granted_scopes: Initial granted scopes of every connection; default: see :func:`_initial_scopes`.
+        rate_limiter: Shared limiter; default an in-process one built from the config.
+        request_hook: A first request hook (see :meth:`add_request_hook`).
     """
 
     def __init__(
         self,
-        settings: Settings,
+        config: HubSpotClientConfig,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         rate_limiter: RateLimiter | None = None,
         request_hook: RequestHook | None = None,
-        signing_key_pem: str | None = None,
-        granted_scopes: Iterable[str] | None = None,
     ) -> None:
-        self.mode = settings.hubspot_mode
+        self.config = config
+        self.mode = config.mode
         self._clock = clock
         self._sleep = sleep
-        self._hook = request_hook
-        self._max_attempts = settings.max_retries + 1
+        self._hooks: list[RequestHook] = [request_hook] if request_hook is not None else []
+        self._max_attempts = config.max_retries + 1
         self._limiter: RateLimiter = rate_limiter or InMemoryRateLimiter(
-            requests=settings.rate_limit_requests,
-            window_seconds=settings.rate_limit_window_seconds,
-            search_per_second=settings.rate_limit_search_per_second,
+            requests=config.rate_limit_requests,
+            window_seconds=config.rate_limit_window_seconds,
+            search_per_second=config.rate_limit_search_per_second,
             clock=clock,
             sleep=sleep,
         )
-        self.grants = ScopeGrants(_initial_scopes(settings) if granted_scopes is None else granted_scopes)
+        self.grants = ScopeGrants(config.granted_scopes)
         self._signer: paragon.ParagonTokenSigner | None = None
-        self._direct_token: SecretStr | None = None
         self._me_url: str | None = None
         self._project_id: str | None = None
-        if self.mode == "direct":
-            if settings.hubspot_access_token is None:
-                raise SettingsError("ALYSIO_HUBSPOT_ACCESS_TOKEN must be set when ALYSIO_HUBSPOT_MODE=direct")
-            _require_secure(settings.hubspot_base_url, "ALYSIO_HUBSPOT_BASE_URL")
-            self._base = settings.hubspot_base_url.rstrip("/")
-            self._direct_token = settings.hubspot_access_token
+        if config.mode == "direct":
+            self._base = config.hubspot_base_url.rstrip("/")
         else:
-            project_id = settings.paragon_project_id or ("sandbox" if self.mode == "sandbox" else None)
-            if not project_id:
-                raise SettingsError("ALYSIO_PARAGON_PROJECT_ID must be set when ALYSIO_HUBSPOT_MODE=paragon")
-            _require_secure(settings.paragon_proxy_url, "ALYSIO_PARAGON_PROXY_URL")
-            _require_secure(settings.paragon_api_url, "ALYSIO_PARAGON_API_URL")
-            pem = signing_key_pem if signing_key_pem is not None else settings.signing_key_pem()
+            # The config guarantees a project id and a key outside direct mode.
+            assert config.paragon_project_id is not None and config.signing_key_pem is not None
+            self._project_id = config.paragon_project_id
             self._signer = paragon.ParagonTokenSigner(
-                project_id, pem, ttl_seconds=settings.paragon_token_ttl_seconds, clock=clock
+                self._project_id,
+                config.signing_key_pem.get_secret_value(),
+                ttl_seconds=config.token_ttl_seconds,
+                clock=clock,
             )
-            self._project_id = project_id
-            self._base = paragon.proxy_base_url(settings.paragon_proxy_url, project_id)
-            self._me_url = paragon.me_url(settings.paragon_api_url, project_id)
+            self._base = paragon.proxy_base_url(config.paragon_proxy_url, self._project_id)
+            self._me_url = paragon.me_url(config.paragon_api_url, self._project_id)
         self._http = httpx.AsyncClient(
             transport=transport,
-            timeout=settings.http_timeout_seconds,
+            timeout=config.timeout_seconds,
             headers={"Accept": "application/json", "User-Agent": "alysio-hubspot-agent"},
         )
 
@@ -261,6 +231,14 @@ class HubSpotClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def add_request_hook(self, hook: RequestHook) -> None:
+        """Await ``hook`` with a :class:`RequestRecord` after every HTTP exchange.
+
+        Hooks run in the order they were added. A hook that raises is logged and the next one
+        still runs: the exchange already happened, so a failing hook never fails the call.
+        """
+        self._hooks.append(hook)
 
     # ----------------------------------------------------------------------- scopes
 
@@ -290,8 +268,9 @@ class HubSpotClient:
 
     def _headers(self, conn: Connection, *, hubspot: bool) -> dict[str, str]:
         if self._signer is None:
-            assert self._direct_token is not None  # set in direct mode, the only mode without a signer
-            return {"Authorization": f"Bearer {self._direct_token.get_secret_value()}"}
+            token = self.config.access_token
+            assert token is not None  # direct mode (the only one without a signer) requires it
+            return {"Authorization": f"Bearer {token.get_secret_value()}"}
         headers = {"Authorization": f"Bearer {self._signer.token_for(conn.user_id)}"}
         if hubspot:
             headers.update(paragon.PROXY_HEADERS)
@@ -317,7 +296,7 @@ class HubSpotClient:
             latency_ms,
             ex.attempt,
         )
-        if self._hook is None:
+        if not self._hooks:
             return
         record = RequestRecord(
             operation=ex.operation,
@@ -335,10 +314,11 @@ class HubSpotClient:
             credential_id=ex.conn.credential_id,
             error_kind=error.kind if error else None,
         )
-        try:
-            await self._hook(record)
-        except Exception:  # the exchange already happened: a failing hook must not turn it into an error
-            log.exception("request hook failed for %s %s", ex.method, ex.template)
+        for hook in self._hooks:
+            try:
+                await hook(record)
+            except Exception:  # the exchange happened: a failing hook must not make it an error
+                log.exception("request hook failed for %s %s", ex.method, ex.template)
 
     async def _send_once(self, ex: _Exchange) -> Any:
         """One HTTP exchange: allow-list, rate limit, send, decode, map errors."""
@@ -825,6 +805,7 @@ __all__ = [
     "ALLOWED_REQUESTS",
     "Connection",
     "HubSpotClient",
+    "HubSpotClientConfig",
     "RequestHook",
     "RequestRecord",
     "ensure_allowed",
