@@ -1,10 +1,14 @@
 """The tool registry: one declarative spec per HubSpot tool.
 
-From each :class:`ToolSpec` come the LangChain tools the agent calls (:func:`langchain_tools`),
-later the MCP tools, and the table in ``docs/tools.md`` (:func:`tools_markdown`), so the three
-never disagree. Required scopes are not written here: they are read from the scope table
+The registry is the specification of the tools: ``docs/tools.md`` (:func:`tools_markdown`),
+``alysio-agent tools`` and, later, the MCP tools are made from it, so they never disagree.
+Required scopes are not written here: they are read from the scope table
 (:mod:`tools.hubspot.scopes`) for the spec's operations and object types; endpoints come from
 the endpoint table (:mod:`tools.hubspot.endpoints`).
+
+Only reads are executable (:func:`langchain_tools`). A write spec describes the write (its
+arguments, scopes, endpoint) but has no function that sends: every write goes through the
+agent's proposal and the user's approval, never through a tool called directly.
 
 There is deliberately no delete tool.
 """
@@ -23,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.client import Connection, HubSpotClient
 from tools.hubspot.endpoints import endpoint
-from tools.hubspot.errors import ValidationFailed
-from tools.hubspot.models import AssociationInput, FilterGroup, SearchRequest, Sort
+from tools.hubspot.errors import NotAllowed
+from tools.hubspot.models import FilterGroup, SearchRequest, Sort
 from tools.hubspot.scopes import Operation
 from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
 
@@ -189,7 +193,11 @@ class ToolSpec:
             endpoints from the endpoint table).
         examples: Example user prompts.
         input_model: Pydantic model of its arguments.
-        run: Calls the client with validated arguments; returns JSON-friendly data.
+        run: A read's function: calls the client with validated arguments and returns
+            JSON-friendly data. A write has none (it is sent only after an approval, by the agent).
+
+    Raises:
+        ValueError: A write given a function, or a read without one.
     """
 
     name: str
@@ -199,7 +207,15 @@ class ToolSpec:
     operations: tuple[Operation, ...]
     examples: tuple[str, ...]
     input_model: type[BaseModel]
-    run: Runner
+    run: Runner | None = None
+
+    def __post_init__(self) -> None:
+        if self.access == "write" and self.run is not None:
+            raise ValueError(
+                f"{self.name}: a write tool has no function that sends (writes need an approval)"
+            )
+        if self.access == "read" and self.run is None:
+            raise ValueError(f"{self.name}: a read tool needs its function")
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -236,13 +252,6 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def _associations(from_type: ObjectType, refs: Sequence[RecordRef]) -> list[AssociationInput]:
-    try:
-        return [AssociationInput.default(from_type, r.object_type, r.record_id) for r in refs]
-    except KeyError as exc:
-        raise ValidationFailed(str(exc.args[0])) from None
-
-
 async def _search(c: HubSpotClient, conn: Connection, a: SearchRecordsInput) -> Any:
     request = SearchRequest(
         filter_groups=a.filter_groups,
@@ -262,34 +271,6 @@ async def _get(c: HubSpotClient, conn: Connection, a: GetRecordInput) -> Any:
             conn, a.object_type, a.record_id, properties=a.properties, associations=a.associations
         )
     )
-
-
-async def _create(c: HubSpotClient, conn: Connection, a: CreateRecordInput) -> Any:
-    return _dump(
-        await c.create(conn, a.object_type, a.properties, _associations(a.object_type, a.associate_with))
-    )
-
-
-async def _update(c: HubSpotClient, conn: Connection, a: UpdateRecordInput) -> Any:
-    return _dump(await c.update(conn, a.object_type, a.record_id, a.properties))
-
-
-async def _log_activity(c: HubSpotClient, conn: Connection, a: LogActivityInput) -> Any:
-    return _dump(
-        await c.create(conn, a.activity_type, a.properties, _associations(a.activity_type, a.associate_with))
-    )
-
-
-async def _associate(c: HubSpotClient, conn: Connection, a: AssociateRecordsInput) -> Any:
-    return _dump(
-        await c.associate_default(
-            conn, a.from_object_type, a.from_record_id, a.to_object_type, a.to_record_id
-        )
-    )
-
-
-async def _merge(c: HubSpotClient, conn: Connection, a: MergeCompaniesInput) -> Any:
-    return _dump(await c.merge_companies(conn, a.primary_company_id, a.company_id_to_merge))
 
 
 async def _owners(c: HubSpotClient, conn: Connection, a: ListOwnersInput) -> Any:
@@ -362,7 +343,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
             "Add Dana Lee (dana@initech.com) as a contact at Initech",
         ),
         input_model=CreateRecordInput,
-        run=_create,
     ),
     ToolSpec(
         name="update_record",
@@ -372,7 +352,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         operations=("update",),
         examples=("Move the Acme deal to Contract Sent", "Set Jane's lifecycle stage to customer"),
         input_model=UpdateRecordInput,
-        run=_update,
     ),
     ToolSpec(
         name="log_activity",
@@ -385,7 +364,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
             "Remind me to follow up with Acme on Friday",
         ),
         input_model=LogActivityInput,
-        run=_log_activity,
     ),
     ToolSpec(
         name="associate_records",
@@ -395,7 +373,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         operations=("associate_default",),
         examples=("Link Dana to Initech", "Attach the Globex renewal deal to John Smith"),
         input_model=AssociateRecordsInput,
-        run=_associate,
     ),
     ToolSpec(
         name="merge_companies",
@@ -405,7 +382,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         operations=("merge",),
         examples=("Merge Acme Inc into Acme Corp",),
         input_model=MergeCompaniesInput,
-        run=_merge,
     ),
     ToolSpec(
         name="list_owners",
@@ -505,27 +481,36 @@ TOOLS_BY_NAME: Final[dict[str, ToolSpec]] = {spec.name: spec for spec in TOOLS}
 
 
 def langchain_tool(spec: ToolSpec, client: HubSpotClient, conn: Connection) -> BaseTool:
-    """One spec as a LangChain ``StructuredTool`` bound to a client and a connection.
+    """One read spec as a LangChain ``StructuredTool`` bound to a client and a connection.
 
     HubSpot errors propagate as typed :class:`~tools.hubspot.errors.HubSpotError`; the agent
-    decides how to tell the user. ``metadata["access"]`` says whether the tool writes.
+    decides how to tell the user.
+
+    Raises:
+        NotAllowed: ``spec`` is a write: no executable write tool exists, a write is sent only
+            after the user approved the agent's proposal.
     """
+    runner = spec.run
+    if spec.access != "read" or runner is None:
+        raise NotAllowed(
+            f"{spec.name} writes to HubSpot: writes are proposed and approved, never run as a tool."
+        )
 
     async def run(**kwargs: Any) -> Any:
-        return await spec.run(client, conn, spec.input_model.model_validate(kwargs))
+        return await runner(client, conn, spec.input_model.model_validate(kwargs))
 
     return StructuredTool.from_function(
         coroutine=run,
         name=spec.name,
         description=spec.description,
         args_schema=spec.input_model,
-        metadata={"access": spec.access, "scopes": spec.scopes, "needs_approval": spec.access == "write"},
+        metadata={"access": spec.access, "scopes": spec.scopes},
     )
 
 
 def langchain_tools(client: HubSpotClient, conn: Connection) -> list[BaseTool]:
-    """Every tool of the registry, bound to ``client`` and ``conn``."""
-    return [langchain_tool(spec, client, conn) for spec in TOOLS]
+    """Every read tool of the registry, bound to ``client`` and ``conn`` (there are no write tools)."""
+    return [langchain_tool(spec, client, conn) for spec in TOOLS if spec.access == "read"]
 
 
 # --------------------------------------------------------------------------- rendering

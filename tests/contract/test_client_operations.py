@@ -211,6 +211,24 @@ async def test_create_sends_inline_associations(client: HubSpotClient, router: r
     }
 
 
+async def test_an_activity_is_created_with_the_activity_to_record_type_ids(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    route = router.post("/crm/v3/objects/calls").respond(201, json=bodies.record("31"))
+    await client.create(
+        CONN,
+        "calls",
+        {"hs_timestamp": "2026-03-02T10:00:00Z", "hs_call_body": "Wants a demo"},
+        associations=[
+            AssociationInput.default("calls", "contacts", "512"),
+            AssociationInput.default("calls", "deals", "777"),
+        ],
+    )
+    sent = json.loads(route.calls.last.request.content)
+    assert [a["to"]["id"] for a in sent["associations"]] == ["512", "777"]
+    assert [a["types"][0]["associationTypeId"] for a in sent["associations"]] == [194, 206]
+
+
 async def test_update_patches_properties(client: HubSpotClient, router: respx.MockRouter) -> None:
     route = router.patch("/crm/v3/objects/deals/777").respond(
         200, json=bodies.record("777", dealstage="contractsent")
