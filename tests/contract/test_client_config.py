@@ -6,21 +6,17 @@ import dataclasses
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
+from tests.contract.conftest import KeyPair
 from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig
 from tools.scopes_catalog import REQUIRED_SCOPES
 from tools.settings import SettingsError, load_settings
 
 
-@pytest.fixture(scope="module")
-def pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+@pytest.fixture
+def pem(keys: KeyPair) -> str:
+    return keys.private_pem
 
 
 def test_from_settings_takes_the_clients_part(pem: str) -> None:
