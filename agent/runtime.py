@@ -30,7 +30,7 @@ from agent.identity.commands import SANDBOX_CREDENTIAL_ID, store_path
 from agent.nodes.deps import Deps
 from agent.planners.base import Planner
 from agent.service import AgentService
-from tools.hubspot import Connection, HubSpotClient
+from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig
 from tools.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def build_client(
             portal, connection=Connection(settings.tenant_id, settings.user_id, SANDBOX_CREDENTIAL_ID)
         )
         return Client(portal.client, portal)
-    return Client(HubSpotClient(settings, request_hook=hook))
+    return Client(HubSpotClient(HubSpotClientConfig.from_settings(settings), request_hook=hook))
 
 
 def context_for(settings: Settings, client: Client, **overrides: Any) -> AgentContext:

@@ -118,7 +118,8 @@ class AgentService:
         self.graph = build_graph(checkpointer or InMemorySaver(), deps=self.deps)
         self._locks = locks or LocalThreadLocks()
         if audit is not None:
-            _attach_audit(client, audit)
+            # Every request of the client is recorded, after any hook it already has.
+            client.add_request_hook(audit_hook(audit))
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:
@@ -225,18 +226,3 @@ class AgentService:
             else:
                 events.append(Event(type="clarify", text=payload["question"], pending=payload))
         return events
-
-
-def _attach_audit(client: HubSpotClient, audit: AuditLog) -> None:
-    """Record every request of ``client`` in ``audit``, after any hook it already has."""
-    existing = client._hook  # the client takes its hook at construction; chain ours after it
-    record = audit_hook(audit)
-    if existing is None:
-        client._hook = record
-        return
-
-    async def both(entry: Any) -> None:
-        await existing(entry)
-        await record(entry)
-
-    client._hook = both

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tools.hubspot.client import Connection, HubSpotClient, RequestRecord
+from tools.hubspot.config import HubSpotClientConfig
 from tools.paragon import ParagonTokenSigner
 from tools.settings import load_settings
 
@@ -64,7 +65,8 @@ async def _client(n: int, pem: str) -> float:
     async def hook(record: RequestRecord) -> None:
         return None
 
-    async with HubSpotClient(settings, transport=httpx.MockTransport(_handler), request_hook=hook) as client:
+    config = HubSpotClientConfig.from_settings(settings)
+    async with HubSpotClient(config, transport=httpx.MockTransport(_handler), request_hook=hook) as client:
         await client.get_object(conn, "contacts", "512")  # sign and cache the user token once
         start = time.perf_counter()
         for _ in range(n):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -38,6 +37,7 @@ from agent.service import AgentService, Incoming
 from evals.case import EditAction, LoadedCase, Turn
 from evals.cassettes import Replayer, SyntheticRecorder, TurnTracker
 from evals.matching import FieldCounts, check_final
+from tools.hubspot import endpoints
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.errors import MissingScopes, NotAllowed
 from tools.local import LocalPortal, open_local_portal
@@ -240,28 +240,6 @@ def is_destructive(request: JSON) -> bool:
     return request["method"] == "DELETE" or "/archive" in path or "gdpr-delete" in path
 
 
-_T = r"(?P<t>[^/]+)"
-_U = r"(?P<u>[^/]+)"
-_ID = r"[^/]+"
-_ROUTE_SPECS: Final[tuple[tuple[str, str, scope_table.Operation], ...]] = (
-    ("GET", r"/account-info/v3/details", "account_details"),
-    ("GET", rf"/crm/v3/owners(?:/{_ID})?", "list_owners"),
-    ("GET", r"/settings/v3/users/roles", "list_roles"),
-    ("GET", r"/settings/v3/users/teams", "list_teams"),
-    ("GET", rf"/settings/v3/users(?:/{_ID})?", "list_users"),
-    ("POST", r"/crm/v3/objects/(?P<t>companies)/merge", "merge"),
-    ("POST", rf"/crm/v3/objects/{_T}/search", "search"),
-    ("GET", rf"/crm/v3/objects/{_T}(?:/{_ID})?", "get_object"),
-    ("POST", rf"/crm/v3/objects/{_T}", "create"),
-    ("PATCH", rf"/crm/v3/objects/{_T}/{_ID}", "update"),
-    ("GET", rf"/crm/v4/objects/{_T}/{_ID}/associations/{_U}", "list_associations"),
-    ("PUT", rf"/crm/v4/objects/{_T}/{_ID}/associations/default/{_U}/{_ID}", "associate_default"),
-    ("GET", rf"/crm/v3/pipelines/{_T}(?:/{_ID}/stages)?", "list_pipelines"),
-    ("GET", rf"/crm/v3/properties/{_T}", "list_properties"),
-)
-_ROUTES: Final = tuple((method, re.compile(pattern + "/?"), op) for method, pattern, op in _ROUTE_SPECS)
-
-
 def _requested_properties(request: JSON) -> set[str]:
     props: set[str] = set()
     body = request.get("json")
@@ -275,34 +253,32 @@ def _requested_properties(request: JSON) -> set[str]:
 def scope_violation(request: JSON, granted: frozenset[str]) -> str | None:
     """Why the granted scopes did not allow ``request`` (None when they did).
 
-    Uses the tool layer's scope table (:mod:`tools.hubspot.scopes`) independently of the agent's
-    own check: what matters is what was sent. DELETEs are counted as destructive calls instead.
+    Classifies the request with the tool layer's endpoint table (:func:`tools.hubspot.endpoints.classify`)
+    and checks the scope table (:mod:`tools.hubspot.scopes`) independently of the agent's own
+    check: what matters is what was sent. DELETEs are counted as destructive calls instead.
     """
     method, path = request["method"], str(request["path"])
     if not is_hubspot(request) or method == "DELETE":
         return None
-    for route_method, pattern, operation in _ROUTES:
-        found = pattern.fullmatch(path) if route_method == method else None
-        if found is None:
-            continue
-        groups = found.groupdict()
-        types = [catalog.resolve_object_type(groups[k]) for k in ("t", "u") if groups.get(k)]
-        if any(t is None for t in types):
-            return f"{method} {path}: unknown object type"
-        try:
-            for object_type in types or [None]:
-                scope_table.check(
-                    operation,
-                    object_type,  # type: ignore[arg-type]  # resolved above to a supported name
-                    granted,
-                    properties=_requested_properties(request),
-                )
-        except NotAllowed:
-            return f"{method} {path}: not an operation the integration may perform"
-        except MissingScopes as exc:
-            return f"{method} {path}: needs {', '.join(exc.required)}"
-        return None
-    return f"{method} {path}: not an endpoint the integration uses"
+    found = endpoints.classify(method, path)
+    if found is None:
+        return f"{method} {path}: not an endpoint the integration uses"
+    types = [catalog.resolve_object_type(t) for t in found.object_types]
+    if any(t is None for t in types):
+        return f"{method} {path}: unknown object type"
+    try:
+        for object_type in types or [None]:
+            scope_table.check(
+                found.endpoint.operation,
+                object_type,  # type: ignore[arg-type]  # resolved above to a supported name
+                granted,
+                properties=_requested_properties(request),
+            )
+    except NotAllowed:
+        return f"{method} {path}: not an operation the integration may perform"
+    except MissingScopes as exc:
+        return f"{method} {path}: needs {', '.join(exc.required)}"
+    return None
 
 
 # --------------------------------------------------------------------------- confirmation compliance

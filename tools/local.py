@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tools.hubspot import Connection, HubSpotClient, RequestHook
+from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig, RequestHook
 from tools.sandbox import Sandbox, SandboxApp, create_app
 from tools.scopes_catalog import ALL_SCOPES
 from tools.settings import Settings, load_settings
@@ -103,13 +103,9 @@ def open_local_portal(
         extra["clock"] = lambda: clock().timestamp()
     if sleep is not None:
         extra["sleep"] = sleep
-    client = HubSpotClient(
-        local_settings,
-        transport=httpx.ASGITransport(app=app),
-        signing_key_pem=signing_key,
-        granted_scopes=granted,
-        request_hook=request_hook,
-        **extra,
+    config = HubSpotClientConfig.from_settings(
+        local_settings, signing_key_pem=signing_key, granted_scopes=granted
     )
+    client = HubSpotClient(config, transport=httpx.ASGITransport(app=app), request_hook=request_hook, **extra)
     connection = Connection(tenant_id=tenant_id, user_id=user_id, credential_id=credential_id)
     return LocalPortal(app=app, client=client, connection=connection)

@@ -1,9 +1,14 @@
 """The tool registry: one declarative spec per HubSpot tool.
 
-From each :class:`ToolSpec` come the LangChain tools the agent calls (:func:`langchain_tools`),
-later the MCP tools, and the table in ``docs/tools.md`` (:func:`tools_markdown`), so the three
-never disagree. Required scopes are not written here: they are read from the scope table
-(:mod:`tools.hubspot.scopes`) for the spec's operations and object types.
+The registry is the specification of the tools: ``docs/tools.md`` (:func:`tools_markdown`),
+``alysio-agent tools`` and, later, the MCP tools are made from it, so they never disagree.
+Required scopes are not written here: they are read from the scope table
+(:mod:`tools.hubspot.scopes`) for the spec's operations and object types; endpoints come from
+the endpoint table (:mod:`tools.hubspot.endpoints`).
+
+Only reads are executable (:func:`langchain_tools`). A write spec describes the write (its
+arguments, scopes, endpoint) but has no function that sends: every write goes through the
+agent's proposal and the user's approval, never through a tool called directly.
 
 There is deliberately no delete tool.
 """
@@ -21,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.client import Connection, HubSpotClient
-from tools.hubspot.errors import ValidationFailed
-from tools.hubspot.models import AssociationInput, FilterGroup, SearchRequest, Sort
+from tools.hubspot.endpoints import endpoint
+from tools.hubspot.errors import NotAllowed
+from tools.hubspot.models import FilterGroup, SearchRequest, Sort
 from tools.hubspot.scopes import Operation
 from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
 
@@ -183,11 +189,15 @@ class ToolSpec:
         description: What it does, in plain language.
         access: ``read`` or ``write`` (writes need the user's approval).
         object_types: Object types it acts on (empty for account-wide tools).
-        operations: Client operations it performs (their scopes come from the scope table).
-        endpoints: HubSpot endpoints it calls, ``METHOD /path/{template}``.
+        operations: Client operations it performs (their scopes come from the scope table, their
+            endpoints from the endpoint table).
         examples: Example user prompts.
         input_model: Pydantic model of its arguments.
-        run: Calls the client with validated arguments; returns JSON-friendly data.
+        run: A read's function: calls the client with validated arguments and returns
+            JSON-friendly data. A write has none (it is sent only after an approval, by the agent).
+
+    Raises:
+        ValueError: A write given a function, or a read without one.
     """
 
     name: str
@@ -195,10 +205,22 @@ class ToolSpec:
     access: Access
     object_types: tuple[ObjectType, ...]
     operations: tuple[Operation, ...]
-    endpoints: tuple[str, ...]
     examples: tuple[str, ...]
     input_model: type[BaseModel]
-    run: Runner
+    run: Runner | None = None
+
+    def __post_init__(self) -> None:
+        if self.access == "write" and self.run is not None:
+            raise ValueError(
+                f"{self.name}: a write tool has no function that sends (writes need an approval)"
+            )
+        if self.access == "read" and self.run is None:
+            raise ValueError(f"{self.name}: a read tool needs its function")
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The endpoints it calls, ``METHOD /path/{template}`` (from the endpoint table)."""
+        return tuple(endpoint(operation).spec for operation in self.operations)
 
     @property
     def scopes(self) -> list[str]:
@@ -230,13 +252,6 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def _associations(from_type: ObjectType, refs: Sequence[RecordRef]) -> list[AssociationInput]:
-    try:
-        return [AssociationInput.default(from_type, r.object_type, r.record_id) for r in refs]
-    except KeyError as exc:
-        raise ValidationFailed(str(exc.args[0])) from None
-
-
 async def _search(c: HubSpotClient, conn: Connection, a: SearchRecordsInput) -> Any:
     request = SearchRequest(
         filter_groups=a.filter_groups,
@@ -256,34 +271,6 @@ async def _get(c: HubSpotClient, conn: Connection, a: GetRecordInput) -> Any:
             conn, a.object_type, a.record_id, properties=a.properties, associations=a.associations
         )
     )
-
-
-async def _create(c: HubSpotClient, conn: Connection, a: CreateRecordInput) -> Any:
-    return _dump(
-        await c.create(conn, a.object_type, a.properties, _associations(a.object_type, a.associate_with))
-    )
-
-
-async def _update(c: HubSpotClient, conn: Connection, a: UpdateRecordInput) -> Any:
-    return _dump(await c.update(conn, a.object_type, a.record_id, a.properties))
-
-
-async def _log_activity(c: HubSpotClient, conn: Connection, a: LogActivityInput) -> Any:
-    return _dump(
-        await c.create(conn, a.activity_type, a.properties, _associations(a.activity_type, a.associate_with))
-    )
-
-
-async def _associate(c: HubSpotClient, conn: Connection, a: AssociateRecordsInput) -> Any:
-    return _dump(
-        await c.associate_default(
-            conn, a.from_object_type, a.from_record_id, a.to_object_type, a.to_record_id
-        )
-    )
-
-
-async def _merge(c: HubSpotClient, conn: Connection, a: MergeCompaniesInput) -> Any:
-    return _dump(await c.merge_companies(conn, a.primary_company_id, a.company_id_to_merge))
 
 
 async def _owners(c: HubSpotClient, conn: Connection, a: ListOwnersInput) -> Any:
@@ -322,7 +309,6 @@ async def _list_associations(c: HubSpotClient, conn: Connection, a: ListAssociat
     return _dump(await c.list_associations(conn, a.object_type, a.record_id, a.to_object_type))
 
 
-_OBJECT = "/crm/v3/objects/{objectType}"
 _CORE: Final[tuple[ObjectType, ...]] = ("contacts", "companies", "deals")
 
 TOOLS: Final[tuple[ToolSpec, ...]] = (
@@ -332,7 +318,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("search",),
-        endpoints=(f"POST {_OBJECT}/search",),
         examples=("How many open deals does Globex have?", "Find Jane Doe at Acme"),
         input_model=SearchRecordsInput,
         run=_search,
@@ -343,7 +328,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("get_object",),
-        endpoints=(f"GET {_OBJECT}/{{objectId}}",),
         examples=("What stage is the Acme expansion deal in?", "Show me Jane's phone number"),
         input_model=GetRecordInput,
         run=_get,
@@ -354,13 +338,11 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=_CORE,
         operations=("create",),
-        endpoints=(f"POST {_OBJECT}",),
         examples=(
             "Create a new deal for Acme Corp, 50k",
             "Add Dana Lee (dana@initech.com) as a contact at Initech",
         ),
         input_model=CreateRecordInput,
-        run=_create,
     ),
     ToolSpec(
         name="update_record",
@@ -368,10 +350,8 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=OBJECT_TYPES,
         operations=("update",),
-        endpoints=(f"PATCH {_OBJECT}/{{objectId}}",),
         examples=("Move the Acme deal to Contract Sent", "Set Jane's lifecycle stage to customer"),
         input_model=UpdateRecordInput,
-        run=_update,
     ),
     ToolSpec(
         name="log_activity",
@@ -379,13 +359,11 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=ACTIVITY_TYPES,
         operations=("create",),
-        endpoints=(f"POST {_OBJECT}",),
         examples=(
             "Log a call with Jane: she wants a demo next week",
             "Remind me to follow up with Acme on Friday",
         ),
         input_model=LogActivityInput,
-        run=_log_activity,
     ),
     ToolSpec(
         name="associate_records",
@@ -393,12 +371,8 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=OBJECT_TYPES,
         operations=("associate_default",),
-        endpoints=(
-            "PUT /crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-        ),
         examples=("Link Dana to Initech", "Attach the Globex renewal deal to John Smith"),
         input_model=AssociateRecordsInput,
-        run=_associate,
     ),
     ToolSpec(
         name="merge_companies",
@@ -406,10 +380,8 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="write",
         object_types=("companies",),
         operations=("merge",),
-        endpoints=("POST /crm/v3/objects/companies/merge",),
         examples=("Merge Acme Inc into Acme Corp",),
         input_model=MergeCompaniesInput,
-        run=_merge,
     ),
     ToolSpec(
         name="list_owners",
@@ -417,7 +389,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_owners",),
-        endpoints=("GET /crm/v3/owners",),
         examples=("Assign the deal to Sam", "Who owns the most deals?"),
         input_model=ListOwnersInput,
         run=_owners,
@@ -428,7 +399,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_users",),
-        endpoints=("GET /settings/v3/users",),
         examples=("Which HubSpot users do we have?",),
         input_model=NoInput,
         run=_users,
@@ -439,7 +409,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_roles",),
-        endpoints=("GET /settings/v3/users/roles",),
         examples=("What roles exist in HubSpot?",),
         input_model=NoInput,
         run=_roles,
@@ -450,7 +419,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("list_teams",),
-        endpoints=("GET /settings/v3/users/teams",),
         examples=("Who is on the EMEA sales team?",),
         input_model=NoInput,
         run=_teams,
@@ -461,7 +429,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=(),
         operations=("account_details",),
-        endpoints=("GET /account-info/v3/details",),
         examples=("Which HubSpot account am I connected to?",),
         input_model=NoInput,
         run=_account,
@@ -472,7 +439,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=("deals",),
         operations=("list_pipelines",),
-        endpoints=("GET /crm/v3/pipelines/{objectType}",),
         examples=("What pipelines do we have?",),
         input_model=PipelinesInput,
         run=_pipelines,
@@ -483,7 +449,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=("deals",),
         operations=("pipeline_stages",),
-        endpoints=("GET /crm/v3/pipelines/{objectType}/{pipelineId}/stages",),
         examples=("What are the stages of the sales pipeline?",),
         input_model=PipelineStagesInput,
         run=_stages,
@@ -494,7 +459,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("list_properties",),
-        endpoints=("GET /crm/v3/properties/{objectType}",),
         examples=("What lead statuses can a contact have?", "Which fields does a deal have?"),
         input_model=ListPropertiesInput,
         run=_properties,
@@ -505,7 +469,6 @@ TOOLS: Final[tuple[ToolSpec, ...]] = (
         access="read",
         object_types=OBJECT_TYPES,
         operations=("list_associations",),
-        endpoints=("GET /crm/v4/objects/{fromObjectType}/{objectId}/associations/{toObjectType}",),
         examples=("Which contacts are at Acme?", "What deals is Jane involved in?"),
         input_model=ListAssociationsInput,
         run=_list_associations,
@@ -518,27 +481,36 @@ TOOLS_BY_NAME: Final[dict[str, ToolSpec]] = {spec.name: spec for spec in TOOLS}
 
 
 def langchain_tool(spec: ToolSpec, client: HubSpotClient, conn: Connection) -> BaseTool:
-    """One spec as a LangChain ``StructuredTool`` bound to a client and a connection.
+    """One read spec as a LangChain ``StructuredTool`` bound to a client and a connection.
 
     HubSpot errors propagate as typed :class:`~tools.hubspot.errors.HubSpotError`; the agent
-    decides how to tell the user. ``metadata["access"]`` says whether the tool writes.
+    decides how to tell the user.
+
+    Raises:
+        NotAllowed: ``spec`` is a write: no executable write tool exists, a write is sent only
+            after the user approved the agent's proposal.
     """
+    runner = spec.run
+    if spec.access != "read" or runner is None:
+        raise NotAllowed(
+            f"{spec.name} writes to HubSpot: writes are proposed and approved, never run as a tool."
+        )
 
     async def run(**kwargs: Any) -> Any:
-        return await spec.run(client, conn, spec.input_model.model_validate(kwargs))
+        return await runner(client, conn, spec.input_model.model_validate(kwargs))
 
     return StructuredTool.from_function(
         coroutine=run,
         name=spec.name,
         description=spec.description,
         args_schema=spec.input_model,
-        metadata={"access": spec.access, "scopes": spec.scopes, "needs_approval": spec.access == "write"},
+        metadata={"access": spec.access, "scopes": spec.scopes},
     )
 
 
 def langchain_tools(client: HubSpotClient, conn: Connection) -> list[BaseTool]:
-    """Every tool of the registry, bound to ``client`` and ``conn``."""
-    return [langchain_tool(spec, client, conn) for spec in TOOLS]
+    """Every read tool of the registry, bound to ``client`` and ``conn`` (there are no write tools)."""
+    return [langchain_tool(spec, client, conn) for spec in TOOLS if spec.access == "read"]
 
 
 # --------------------------------------------------------------------------- rendering

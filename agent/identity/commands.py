@@ -22,7 +22,7 @@ from agent.identity.connections import mark_uninstalled, reconnect
 from agent.identity.sqlite import SqliteIdentityStore
 from agent.identity.store import ConnectionRecord
 from agent.identity.sync import IdentitySync, SyncReport
-from tools.hubspot import Connection, HubSpotClient, HubSpotError
+from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig, HubSpotError
 from tools.settings import Settings, load_settings
 
 SANDBOX_CREDENTIAL_ID = "sandbox-hubspot"
@@ -72,7 +72,7 @@ async def _sync(settings: Settings, tenant_id: str) -> SyncReport:
             client: HubSpotClient = portal.client
             conn = Connection(tenant_id, settings.user_id, SANDBOX_CREDENTIAL_ID)
         else:
-            client = HubSpotClient(settings)
+            client = HubSpotClient(HubSpotClientConfig.from_settings(settings))
             known = await store.list_connections(tenant_id=tenant_id)
             # Reuse the registered connection (its installer and credential) when there is one.
             conn = (

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tools.hubspot.client import Connection, HubSpotClient, RequestRecord
+from tools.hubspot.config import HubSpotClientConfig
 from tools.settings import load_settings
 
 PROJECT_ID = "proj-123"
@@ -84,6 +85,8 @@ async def make_client(
         records.append(record)
 
     async def factory(**overrides: Any) -> HubSpotClient:
+        """A client from paragon-mode settings; ``settings={...}`` changes them, ``granted_scopes``
+        goes to the config, any other keyword to the client."""
         settings_kw: dict[str, Any] = {
             "hubspot_mode": "paragon",
             "paragon_project_id": PROJECT_ID,
@@ -91,6 +94,9 @@ async def make_client(
             "max_retries": 3,
         }
         settings_kw.update(overrides.pop("settings", {}))
+        config = HubSpotClientConfig.from_settings(
+            load_settings(**settings_kw), granted_scopes=overrides.pop("granted_scopes", None)
+        )
         kwargs: dict[str, Any] = {
             "transport": httpx.MockTransport(router.async_handler),
             "clock": fake_time.clock,
@@ -98,7 +104,7 @@ async def make_client(
             "request_hook": hook,
         }
         kwargs.update(overrides)
-        client = HubSpotClient(load_settings(**settings_kw), **kwargs)
+        client = HubSpotClient(config, **kwargs)
         made.append(client)
         return client
 

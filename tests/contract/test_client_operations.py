@@ -10,7 +10,8 @@ import respx
 
 from tests.contract import bodies
 from tests.contract.conftest import CONN, MakeClient
-from tools.hubspot.client import HubSpotClient, RequestRecord
+from tools.hubspot.client import HubSpotClient, RequestHook, RequestRecord
+from tools.hubspot.config import HubSpotClientConfig
 from tools.hubspot.errors import Conflict, NotAllowed
 from tools.hubspot.models import AssociationInput, Filter, FilterGroup, SearchRequest, Sort
 from tools.settings import load_settings
@@ -210,6 +211,24 @@ async def test_create_sends_inline_associations(client: HubSpotClient, router: r
     }
 
 
+async def test_an_activity_is_created_with_the_activity_to_record_type_ids(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    route = router.post("/crm/v3/objects/calls").respond(201, json=bodies.record("31"))
+    await client.create(
+        CONN,
+        "calls",
+        {"hs_timestamp": "2026-03-02T10:00:00Z", "hs_call_body": "Wants a demo"},
+        associations=[
+            AssociationInput.default("calls", "contacts", "512"),
+            AssociationInput.default("calls", "deals", "777"),
+        ],
+    )
+    sent = json.loads(route.calls.last.request.content)
+    assert [a["to"]["id"] for a in sent["associations"]] == ["512", "777"]
+    assert [a["types"][0]["associationTypeId"] for a in sent["associations"]] == [194, 206]
+
+
 async def test_update_patches_properties(client: HubSpotClient, router: respx.MockRouter) -> None:
     route = router.patch("/crm/v3/objects/deals/777").respond(
         200, json=bodies.record("777", dealstage="contractsent")
@@ -293,10 +312,33 @@ async def test_a_failing_request_hook_does_not_fail_the_call(
     assert (await client.account_details(CONN)).portal_id == 123456
 
 
+async def test_added_request_hooks_run_in_order_and_a_failing_one_is_logged(
+    make_client: MakeClient, router: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[str] = []
+
+    def hook(name: str, fail: bool = False) -> RequestHook:
+        async def record(entry: RequestRecord) -> None:
+            calls.append(f"{name}:{entry.operation}")
+            if fail:
+                raise RuntimeError("audit store down")
+
+        return record
+
+    client = await make_client(request_hook=hook("first"))
+    client.add_request_hook(hook("second", fail=True))
+    client.add_request_hook(hook("third"))
+    router.get("/account-info/v3/details").respond(200, json=bodies.ACCOUNT_DETAILS)
+    assert (await client.account_details(CONN)).portal_id == 123456
+    assert calls == ["first:account_details", "second:account_details", "third:account_details"]
+    assert "request hook failed for GET /account-info/v3/details" in caplog.text
+
+
 async def test_paragon_me_is_not_available_in_direct_mode() -> None:
     settings = load_settings(hubspot_mode="direct", hubspot_access_token="pat")
     async with HubSpotClient(
-        settings, transport=httpx.MockTransport(lambda r: httpx.Response(500))
+        HubSpotClientConfig.from_settings(settings),
+        transport=httpx.MockTransport(lambda r: httpx.Response(500)),
     ) as client:
         with pytest.raises(NotAllowed):
             await client.paragon_me(CONN)

@@ -12,6 +12,7 @@ import respx
 from tests.contract import bodies
 from tests.contract.conftest import CONN, PROJECT_ID, FakeTime, KeyPair, MakeClient
 from tools.hubspot.client import Connection, HubSpotClient, RequestRecord
+from tools.hubspot.config import HubSpotClientConfig
 from tools.hubspot.errors import HubSpotError, ReconnectRequired, ValidationFailed
 from tools.settings import SettingsError, load_settings
 
@@ -123,7 +124,7 @@ async def test_direct_mode_uses_the_private_app_token(fake_time: FakeTime) -> No
     route = router.get("/crm/v3/owners").respond(200, json={"results": []})
     settings = load_settings(hubspot_mode="direct", hubspot_access_token="pat-na1-secret-token")
     async with HubSpotClient(
-        settings,
+        HubSpotClientConfig.from_settings(settings),
         transport=httpx.MockTransport(router.async_handler),
         clock=fake_time.clock,
         sleep=fake_time.sleep,
@@ -144,9 +145,8 @@ async def test_sandbox_mode_is_the_paragon_path_with_an_injected_key(
     )
     settings = load_settings(hubspot_mode="sandbox", paragon_proxy_url="http://127.0.0.1:8765")
     async with HubSpotClient(
-        settings,
+        HubSpotClientConfig.from_settings(settings, signing_key_pem=keys.private_pem),
         transport=httpx.MockTransport(router.async_handler),
-        signing_key_pem=keys.private_pem,
         clock=fake_time.clock,
         sleep=fake_time.sleep,
     ) as client:
@@ -167,18 +167,20 @@ def test_plain_http_is_refused_unless_loopback(keys: KeyPair) -> None:
     # Settings validate URLs too; a settings object built around them is still refused by the client.
     unsafe = settings.model_copy(update={"hubspot_base_url": "http://api.hubapi.com"})
     with pytest.raises(SettingsError, match="https"):
-        HubSpotClient(unsafe)
+        HubSpotClient(HubSpotClientConfig.from_settings(unsafe))
     unsafe_proxy = load_settings(hubspot_mode="sandbox").model_copy(
         update={"paragon_proxy_url": "http://proxy.example.com"}
     )
     with pytest.raises(SettingsError, match="https"):
-        HubSpotClient(unsafe_proxy, signing_key_pem=keys.private_pem)
+        HubSpotClient(HubSpotClientConfig.from_settings(unsafe_proxy, signing_key_pem=keys.private_pem))
 
 
 def test_a_bad_signing_key_is_reported_without_its_content() -> None:
     bad = "-----BEGIN PRIVATE KEY-----\nTOPSECRETMATERIAL\n-----END PRIVATE KEY-----"
     with pytest.raises(SettingsError) as info:
-        HubSpotClient(load_settings(hubspot_mode="sandbox"), signing_key_pem=bad)
+        HubSpotClient(
+            HubSpotClientConfig.from_settings(load_settings(hubspot_mode="sandbox"), signing_key_pem=bad)
+        )
     assert "TOPSECRETMATERIAL" not in str(info.value)
 
 
@@ -231,7 +233,7 @@ async def test_direct_mode_token_never_appears_in_errors_logs_or_records(
 
     settings = load_settings(hubspot_mode="direct", hubspot_access_token="pat-na1-secret-token")
     async with HubSpotClient(
-        settings,
+        HubSpotClientConfig.from_settings(settings),
         transport=httpx.MockTransport(router.async_handler),
         clock=fake_time.clock,
         sleep=fake_time.sleep,

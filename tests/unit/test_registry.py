@@ -1,21 +1,36 @@
-"""The tool registry: specs, scopes from the scope table, LangChain tools, and the generated docs."""
+"""The tool registry: specs, scopes from the scope table, read-only LangChain tools, and the generated docs."""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import respx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import BaseModel, ValidationError
 
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.client import Connection, HubSpotClient, ensure_allowed
+from tools.hubspot.config import HubSpotClientConfig
+from tools.hubspot.errors import NotAllowed
 from tools.hubspot.types import ACTIVITY_TYPES
-from tools.registry import TOOLS, TOOLS_BY_NAME, langchain_tools, render_tools, tools_json, tools_markdown
+from tools.registry import (
+    TOOLS,
+    TOOLS_BY_NAME,
+    LogActivityInput,
+    NoInput,
+    ToolSpec,
+    langchain_tool,
+    langchain_tools,
+    render_tools,
+    tools_json,
+    tools_markdown,
+)
 from tools.settings import load_settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "tools.md"
@@ -98,10 +113,7 @@ def _fill(template: str) -> str:
 
 
 @pytest.mark.parametrize("spec", TOOLS, ids=lambda s: s.name)
-def test_every_declared_endpoint_is_on_the_client_allow_list(spec: object) -> None:
-    from tools.registry import ToolSpec
-
-    assert isinstance(spec, ToolSpec)
+def test_every_declared_endpoint_is_on_the_client_allow_list(spec: ToolSpec) -> None:
     for endpoint in spec.endpoints:
         method, template = endpoint.split(" ", 1)
         ensure_allowed(method, _fill(template))
@@ -144,47 +156,71 @@ async def bound(pem: str) -> tuple[HubSpotClient, respx.MockRouter]:
         return None
 
     client = HubSpotClient(
-        load_settings(hubspot_mode="sandbox"),
+        HubSpotClientConfig.from_settings(load_settings(hubspot_mode="sandbox"), signing_key_pem=pem),
         transport=httpx.MockTransport(router.async_handler),
-        signing_key_pem=pem,
         sleep=no_sleep,
     )
     return client, router
 
 
-async def test_langchain_tools_mirror_the_registry(bound: tuple[HubSpotClient, respx.MockRouter]) -> None:
+WRITES = [spec for spec in TOOLS if spec.access == "write"]
+
+
+async def test_langchain_tools_are_the_registry_reads(bound: tuple[HubSpotClient, respx.MockRouter]) -> None:
     client, _ = bound
     tools = langchain_tools(client, CONN)
-    assert [t.name for t in tools] == [s.name for s in TOOLS]
+    assert [t.name for t in tools] == [s.name for s in TOOLS if s.access == "read"]
     by_name = {t.name: t for t in tools}
-    assert by_name["create_record"].metadata == {
-        "access": "write",
-        "scopes": TOOLS_BY_NAME["create_record"].scopes,
-        "needs_approval": True,
+    assert by_name["search_records"].metadata == {
+        "access": "read",
+        "scopes": TOOLS_BY_NAME["search_records"].scopes,
     }
     assert "filter_groups" in by_name["search_records"].args
     await client.aclose()
 
 
-async def test_create_record_tool_sends_the_inline_association(
-    bound: tuple[HubSpotClient, respx.MockRouter],
+def test_the_registry_still_specifies_every_write() -> None:
+    assert {s.name for s in WRITES} == {
+        "create_record",
+        "update_record",
+        "log_activity",
+        "associate_records",
+        "merge_companies",
+    }
+    for spec in WRITES:
+        assert spec.endpoints and spec.scopes and spec.input_model is not NoInput
+
+
+@pytest.mark.parametrize("spec", WRITES, ids=lambda s: s.name)
+async def test_no_executable_write_tool_can_be_obtained(
+    spec: ToolSpec, bound: tuple[HubSpotClient, respx.MockRouter]
 ) -> None:
     client, router = bound
-    route = router.post("/crm/v3/objects/deals").respond(
-        201, json={"id": "777", "properties": {"dealname": "Acme expansion"}}
-    )
-    tool = {t.name: t for t in langchain_tools(client, CONN)}["create_record"]
-    result = await tool.ainvoke(
-        {
-            "object_type": "deals",
-            "properties": {"dealname": "Acme expansion", "amount": "50000"},
-            "associate_with": [{"object_type": "companies", "record_id": "9001"}],
-        }
-    )
-    assert result["id"] == "777"
-    sent = json.loads(route.calls.last.request.content)
-    assert sent["associations"][0]["types"][0]["associationTypeId"] == 341
+    assert spec.run is None  # nothing in a write spec sends
+    with pytest.raises(NotAllowed, match="approved"):
+        langchain_tool(spec, client, CONN)
+    assert spec.name not in {t.name for t in langchain_tools(client, CONN)}
+    assert router.calls.call_count == 0
     await client.aclose()
+
+
+def test_a_write_spec_cannot_be_given_a_function_that_sends() -> None:
+    async def send(client: HubSpotClient, conn: Connection, args: BaseModel) -> None:
+        raise AssertionError("never called")
+
+    spec = TOOLS_BY_NAME["create_record"]
+    fields: dict[str, Any] = {
+        "name": "sneaky_create",
+        "description": spec.description,
+        "object_types": spec.object_types,
+        "operations": spec.operations,
+        "examples": spec.examples,
+        "input_model": spec.input_model,
+    }
+    with pytest.raises(ValueError, match="approval"):
+        ToolSpec(access="write", run=send, **fields)
+    with pytest.raises(ValueError, match="needs its function"):
+        ToolSpec(access="read", **fields)
 
 
 async def test_search_tool_returns_results_and_the_next_page(
@@ -214,26 +250,21 @@ async def test_search_tool_returns_results_and_the_next_page(
     await client.aclose()
 
 
-async def test_log_activity_needs_a_record_to_attach_to(
-    bound: tuple[HubSpotClient, respx.MockRouter],
-) -> None:
-    from pydantic import ValidationError
+# --------------------------------------------------------------------------- write specs' arguments
 
-    client, router = bound
-    tool = {t.name: t for t in langchain_tools(client, CONN)}["log_activity"]
+
+def test_log_activity_needs_a_record_to_attach_to() -> None:
     with pytest.raises(ValidationError):
-        await tool.ainvoke(
-            {"activity_type": "notes", "properties": {"hs_note_body": "x"}, "associate_with": []}
+        LogActivityInput.model_validate(
+            {
+                "activity_type": "notes",
+                "properties": {"hs_note_body": "x", "hs_timestamp": "2026-03-02T10:00:00Z"},
+                "associate_with": [],
+            }
         )
-    assert router.calls.call_count == 0
-    await client.aclose()
 
 
 def test_log_activity_requires_a_timestamp() -> None:
-    from pydantic import ValidationError
-
-    from tools.registry import LogActivityInput
-
     ref = [{"object_type": "contacts", "record_id": "1"}]
     with pytest.raises(ValidationError, match="hs_timestamp"):
         LogActivityInput.model_validate(
@@ -243,43 +274,3 @@ def test_log_activity_requires_a_timestamp() -> None:
     LogActivityInput.model_validate(
         {"activity_type": "meetings", "properties": meeting, "associate_with": ref}
     )
-
-
-async def test_log_activity_sends_the_activity_to_record_type_ids(
-    bound: tuple[HubSpotClient, respx.MockRouter],
-) -> None:
-    client, router = bound
-    route = router.post("/crm/v3/objects/calls").respond(201, json={"id": "31", "properties": {}})
-    tool = {t.name: t for t in langchain_tools(client, CONN)}["log_activity"]
-    await tool.ainvoke(
-        {
-            "activity_type": "calls",
-            "properties": {"hs_timestamp": "2026-03-02T10:00:00Z", "hs_call_body": "Wants a demo"},
-            "associate_with": [
-                {"object_type": "contacts", "record_id": "512"},
-                {"object_type": "deals", "record_id": "777"},
-            ],
-        }
-    )
-    sent = json.loads(route.calls.last.request.content)
-    assert [a["types"][0]["associationTypeId"] for a in sent["associations"]] == [194, 206]
-    await client.aclose()
-
-
-async def test_an_undefined_association_is_a_validation_error(
-    bound: tuple[HubSpotClient, respx.MockRouter],
-) -> None:
-    from tools.hubspot.errors import ValidationFailed
-
-    client, router = bound
-    tool = {t.name: t for t in langchain_tools(client, CONN)}["log_activity"]
-    with pytest.raises(ValidationFailed, match="no association"):
-        await tool.ainvoke(
-            {
-                "activity_type": "notes",
-                "properties": {"hs_timestamp": "2026-03-02T10:00:00Z"},
-                "associate_with": [{"object_type": "tasks", "record_id": "1"}],
-            }
-        )
-    assert router.calls.call_count == 0
-    await client.aclose()

@@ -1,4 +1,4 @@
-"""The HubSpot layer: typed client, scope table, errors, rate limiter and object types.
+"""The HubSpot layer: typed client and config, endpoint and scope tables, errors, rate limiter, types.
 
 Import from here: ``from tools.hubspot import HubSpotClient, Connection, NotFound``.
 """
@@ -6,6 +6,7 @@ Import from here: ``from tools.hubspot import HubSpotClient, Connection, NotFoun
 from __future__ import annotations
 
 from tools.hubspot.client import Connection, HubSpotClient, RequestHook, RequestRecord, ensure_allowed
+from tools.hubspot.config import HubSpotClientConfig
 from tools.hubspot.errors import (
     Conflict,
     Forbidden,
@@ -42,6 +43,7 @@ __all__ = [
     "FilterGroup",
     "Forbidden",
     "HubSpotClient",
+    "HubSpotClientConfig",
     "HubSpotError",
     "MissingScopes",
     "NotAllowed",

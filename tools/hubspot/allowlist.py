@@ -1,7 +1,8 @@
 """The allow-list: every (method, HubSpot path) the client may send. Nothing else leaves the process.
 
-No DELETE, ever: Alysio does not delete CRM data. Record ids must be numeric and object types
-must be supported ones, so no input can steer a request to another endpoint.
+Derived from the endpoint table (:mod:`tools.hubspot.endpoints`): one pattern per HubSpot row,
+its placeholders strict (a supported object type, a numeric id, a pipeline slug), so no input can
+steer a request to another endpoint. No DELETE, ever: Alysio does not delete CRM data.
 """
 
 from __future__ import annotations
@@ -9,32 +10,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from tools.hubspot.endpoints import HUBSPOT_ENDPOINTS, SLUG
 from tools.hubspot.errors import NotAllowed
-from tools.hubspot.types import OBJECT_TYPES
 
-_TYPE = "(?:" + "|".join(OBJECT_TYPES) + ")"
-_ID = r"[0-9]+"
-SLUG = r"[A-Za-z0-9_-]+"
-"""A pipeline id ('default' or a number)."""
 ALLOWED_REQUESTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
-    (method, re.compile(pattern))
-    for method, pattern in (
-        ("GET", r"/account-info/v3/details"),
-        ("GET", r"/crm/v3/owners/?"),
-        ("GET", r"/settings/v3/users/?"),
-        ("GET", r"/settings/v3/users/roles"),
-        ("GET", r"/settings/v3/users/teams"),
-        ("POST", rf"/crm/v3/objects/{_TYPE}/search"),
-        ("GET", rf"/crm/v3/objects/{_TYPE}/{_ID}"),
-        ("POST", rf"/crm/v3/objects/{_TYPE}"),
-        ("PATCH", rf"/crm/v3/objects/{_TYPE}/{_ID}"),
-        ("POST", r"/crm/v3/objects/companies/merge"),
-        ("GET", rf"/crm/v4/objects/{_TYPE}/{_ID}/associations/{_TYPE}"),
-        ("PUT", rf"/crm/v4/objects/{_TYPE}/{_ID}/associations/default/{_TYPE}/{_ID}"),
-        ("GET", rf"/crm/v3/pipelines/{_TYPE}"),
-        ("GET", rf"/crm/v3/pipelines/{_TYPE}/{SLUG}/stages"),
-        ("GET", rf"/crm/v3/properties/{_TYPE}"),
-    )
+    (e.method, re.compile(e.allowed_pattern())) for e in HUBSPOT_ENDPOINTS
 )
 """Every (method, HubSpot path) the client may send; nothing else leaves the process."""
 
@@ -54,3 +34,6 @@ def ensure_allowed(method: str, path: str) -> None:
     pattern = _ALLOWED_BY_METHOD.get(method)
     if pattern is None or pattern.fullmatch(path) is None:
         raise NotAllowed(f"{method} {path} is not an endpoint this integration uses.")
+
+
+__all__ = ["ALLOWED_REQUESTS", "SLUG", "ensure_allowed"]

@@ -16,16 +16,17 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from tools import paragon
 from tools.hubspot import retry as retry_policy
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.allowlist import ALLOWED_REQUESTS, SLUG, ensure_allowed
+from tools.hubspot.config import HubSpotClientConfig
+from tools.hubspot.endpoints import BY_OPERATION as ENDPOINTS
 from tools.hubspot.errors import (
     HubSpotError,
     MissingScopes,
@@ -64,8 +65,6 @@ from tools.hubspot.ratelimit import InMemoryRateLimiter, RateLimiter, RequestKin
 from tools.hubspot.scopes import Operation, Requirement, ScopeGrant, ScopeGrants
 from tools.hubspot.search import MAX_RESULTS, check_search, offset_of
 from tools.hubspot.types import ACTIVITY_TYPES, ObjectType
-from tools.scopes_catalog import OPTIONAL_SCOPES, REQUIRED_SCOPES
-from tools.settings import Settings, SettingsError, is_loopback_host
 
 log = logging.getLogger("tools.hubspot")
 
@@ -125,13 +124,6 @@ class RequestRecord:
 RequestHook = Callable[[RequestRecord], Awaitable[None]]
 
 
-def _require_secure(url: str, env_name: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(url)):
-        return
-    raise SettingsError(f"{env_name} must use https:// (plain http is only allowed for loopback addresses)")
-
-
 def _require_id(value: str, what: str = "record id") -> str:
     value = str(value).strip()
     if not value.isdigit():
@@ -141,19 +133,6 @@ def _require_id(value: str, what: str = "record id") -> str:
 
 def _created_property(object_type: ObjectType) -> str:
     return "hs_createdate" if object_type in ACTIVITY_TYPES else "createdate"
-
-
-def _initial_scopes(settings: Settings) -> frozenset[str]:
-    """What a connection is assumed to hold before HubSpot says otherwise.
-
-    Direct and sandbox modes: the configured ``HUBSPOT_SCOPES``. Paragon mode: Paragon does not
-    expose granted scopes, but an install cannot complete without the app's required scopes, so
-    those plus the optional ones the configuration says are granted.
-    """
-    configured = frozenset(settings.hubspot_scopes)
-    if settings.hubspot_mode != "paragon":
-        return configured
-    return frozenset(REQUIRED_SCOPES) | (configured & frozenset(OPTIONAL_SCOPES))
 
 
 # --------------------------------------------------------------------------- the client
@@ -183,66 +162,60 @@ class HubSpotClient:
     """Async HubSpot client (one per process; it owns a pooled ``httpx.AsyncClient``).
 
     Args:
-        settings: Process settings (mode, URLs, Paragon project, token, limits, granted scopes).
+        config: Mode, URLs, Paragon project and key or token, limits and initial granted scopes
+            (:meth:`HubSpotClientConfig.from_settings` builds it from the application settings).
         transport: httpx transport to use (``MockTransport`` in tests, ``ASGITransport`` for the
             in-process sandbox); the default opens real connections.
         clock: Wall-clock seconds since the epoch (tokens, "created after" checks, rate limiting).
         sleep: Async sleep used between retries and by the rate limiter; tests pass a fake.
-        rate_limiter: Shared limiter; default an in-process one built from the settings.
-        request_hook: Awaited once per HTTP exchange with a :class:`RequestRecord`.
-        signing_key_pem: Paragon signing key (PEM); overrides the setting (sandbox mode).
-        granted_scopes: Initial granted scopes of every connection; default: see :func:`_initial_scopes`.
+        rate_limiter: Shared limiter; default an in-process one built from the config.
+        request_hook: A first request hook (see :meth:`add_request_hook`).
     """
 
     def __init__(
         self,
-        settings: Settings,
+        config: HubSpotClientConfig,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
         rate_limiter: RateLimiter | None = None,
         request_hook: RequestHook | None = None,
-        signing_key_pem: str | None = None,
-        granted_scopes: Iterable[str] | None = None,
     ) -> None:
-        self.mode = settings.hubspot_mode
+        self.config = config
+        self.mode = config.mode
         self._clock = clock
         self._sleep = sleep
-        self._hook = request_hook
-        self._max_attempts = settings.max_retries + 1
+        self._hooks: list[RequestHook] = [request_hook] if request_hook is not None else []
+        self._max_attempts = config.max_retries + 1
         self._limiter: RateLimiter = rate_limiter or InMemoryRateLimiter(
-            requests=settings.rate_limit_requests,
-            window_seconds=settings.rate_limit_window_seconds,
-            search_per_second=settings.rate_limit_search_per_second,
+            requests=config.rate_limit_requests,
+            window_seconds=config.rate_limit_window_seconds,
+            search_per_second=config.rate_limit_search_per_second,
             clock=clock,
             sleep=sleep,
         )
-        self.grants = ScopeGrants(_initial_scopes(settings) if granted_scopes is None else granted_scopes)
+        self.grants = ScopeGrants(config.granted_scopes)
         self._signer: paragon.ParagonTokenSigner | None = None
-        self._direct_token: SecretStr | None = None
         self._me_url: str | None = None
-        if self.mode == "direct":
-            if settings.hubspot_access_token is None:
-                raise SettingsError("ALYSIO_HUBSPOT_ACCESS_TOKEN must be set when ALYSIO_HUBSPOT_MODE=direct")
-            _require_secure(settings.hubspot_base_url, "ALYSIO_HUBSPOT_BASE_URL")
-            self._base = settings.hubspot_base_url.rstrip("/")
-            self._direct_token = settings.hubspot_access_token
+        self._project_id: str | None = None
+        if config.mode == "direct":
+            self._base = config.hubspot_base_url.rstrip("/")
         else:
-            project_id = settings.paragon_project_id or ("sandbox" if self.mode == "sandbox" else None)
-            if not project_id:
-                raise SettingsError("ALYSIO_PARAGON_PROJECT_ID must be set when ALYSIO_HUBSPOT_MODE=paragon")
-            _require_secure(settings.paragon_proxy_url, "ALYSIO_PARAGON_PROXY_URL")
-            _require_secure(settings.paragon_api_url, "ALYSIO_PARAGON_API_URL")
-            pem = signing_key_pem if signing_key_pem is not None else settings.signing_key_pem()
+            # The config guarantees a project id and a key outside direct mode.
+            assert config.paragon_project_id is not None and config.signing_key_pem is not None
+            self._project_id = config.paragon_project_id
             self._signer = paragon.ParagonTokenSigner(
-                project_id, pem, ttl_seconds=settings.paragon_token_ttl_seconds, clock=clock
+                self._project_id,
+                config.signing_key_pem.get_secret_value(),
+                ttl_seconds=config.token_ttl_seconds,
+                clock=clock,
             )
-            self._base = paragon.proxy_base_url(settings.paragon_proxy_url, project_id)
-            self._me_url = paragon.me_url(settings.paragon_api_url, project_id)
+            self._base = paragon.proxy_base_url(config.paragon_proxy_url, self._project_id)
+            self._me_url = paragon.me_url(config.paragon_api_url, self._project_id)
         self._http = httpx.AsyncClient(
             transport=transport,
-            timeout=settings.http_timeout_seconds,
+            timeout=config.timeout_seconds,
             headers={"Accept": "application/json", "User-Agent": "alysio-hubspot-agent"},
         )
 
@@ -258,6 +231,14 @@ class HubSpotClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def add_request_hook(self, hook: RequestHook) -> None:
+        """Await ``hook`` with a :class:`RequestRecord` after every HTTP exchange.
+
+        Hooks run in the order they were added. A hook that raises is logged and the next one
+        still runs: the exchange already happened, so a failing hook never fails the call.
+        """
+        self._hooks.append(hook)
 
     # ----------------------------------------------------------------------- scopes
 
@@ -287,8 +268,9 @@ class HubSpotClient:
 
     def _headers(self, conn: Connection, *, hubspot: bool) -> dict[str, str]:
         if self._signer is None:
-            assert self._direct_token is not None  # set in direct mode, the only mode without a signer
-            return {"Authorization": f"Bearer {self._direct_token.get_secret_value()}"}
+            token = self.config.access_token
+            assert token is not None  # direct mode (the only one without a signer) requires it
+            return {"Authorization": f"Bearer {token.get_secret_value()}"}
         headers = {"Authorization": f"Bearer {self._signer.token_for(conn.user_id)}"}
         if hubspot:
             headers.update(paragon.PROXY_HEADERS)
@@ -314,7 +296,7 @@ class HubSpotClient:
             latency_ms,
             ex.attempt,
         )
-        if self._hook is None:
+        if not self._hooks:
             return
         record = RequestRecord(
             operation=ex.operation,
@@ -332,10 +314,11 @@ class HubSpotClient:
             credential_id=ex.conn.credential_id,
             error_kind=error.kind if error else None,
         )
-        try:
-            await self._hook(record)
-        except Exception:  # the exchange already happened: a failing hook must not turn it into an error
-            log.exception("request hook failed for %s %s", ex.method, ex.template)
+        for hook in self._hooks:
+            try:
+                await hook(record)
+            except Exception:  # the exchange happened: a failing hook must not make it an error
+                log.exception("request hook failed for %s %s", ex.method, ex.template)
 
     async def _send_once(self, ex: _Exchange) -> Any:
         """One HTTP exchange: allow-list, rate limit, send, decode, map errors."""
@@ -394,28 +377,15 @@ class HubSpotClient:
 
     async def _send(self, ex: _Exchange, *, retry_when: Callable[[BaseException], bool] | None = None) -> Any:
         """Send with retries (tenacity) while ``retry_when`` says the failure is safe to retry."""
-        should_retry = retry_when or retry_policy.retryable
-        ex.attempt = 1
-        try:
-            # Fast path: most calls succeed first time, and building a tenacity loop costs ~50 µs.
-            return await self._send_once(ex)
-        except HubSpotError as exc:
-            if self._max_attempts <= 1 or not should_retry(exc):
-                raise
-            pending: HubSpotError | None = exc
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=retry_policy.wait_seconds,
-            retry=retry_if_exception(should_retry),
+            retry=retry_if_exception(retry_when or retry_policy.retryable),
             sleep=self._sleep,
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                if pending is not None:
-                    # Replay the fast path's failure as attempt 1 so tenacity waits and counts it.
-                    failure, pending = pending, None
-                    raise failure
                 ex.attempt = attempt.retry_state.attempt_number
                 return await self._send_once(ex)
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
@@ -440,22 +410,37 @@ class HubSpotClient:
         self,
         conn: Connection,
         operation: Operation,
-        method: str,
-        template: str,
-        path: str,
         object_types: Sequence[ObjectType | None] = (None,),
         *,
+        path: Mapping[str, str] | None = None,
         ids: Sequence[str] = (),
         properties: Iterable[str] = (),
         **kwargs: Any,
     ) -> _Exchange:
+        """One logical request of ``operation``: scopes checked, method and path from the endpoint table.
+
+        Args:
+            conn: Who is calling.
+            operation: The operation; its row of :mod:`tools.hubspot.endpoints` gives the method
+                and the path template.
+            object_types: The object types whose scopes the operation needs (first: the record's).
+            path: The template's placeholder values (ids already validated).
+            ids: Record ids, for the request record.
+            properties: Properties read (email content needs one more scope).
+            **kwargs: Further :class:`_Exchange` fields (params, json, kind, absolute_url).
+
+        Raises:
+            MissingScopes: The connection lacks a scope (nothing is sent).
+            NotAllowed: The operation is not supported on an object type.
+        """
         requirement, scopes = self._authorize(conn, operation, object_types, properties)
+        endpoint = ENDPOINTS[operation]
         return _Exchange(
             conn=conn,
             operation=operation,
-            method=method,
-            path=path,
-            template=template,
+            method=endpoint.method,
+            path=endpoint.path(**(path or {})),
+            template=endpoint.template,
             object_type=object_types[0],
             ids=tuple(ids),
             scopes=scopes,
@@ -467,8 +452,7 @@ class HubSpotClient:
 
     async def account_details(self, conn: Connection) -> AccountDetails:
         """``GET /account-info/v3/details``: portal id, time zone, currency, UI domain."""
-        path = "/account-info/v3/details"
-        ex = self._exchange(conn, "account_details", "GET", path, path)
+        ex = self._exchange(conn, "account_details")
         return _parse(AccountDetails, await self._send(ex))
 
     async def list_owners(
@@ -478,26 +462,22 @@ class HubSpotClient:
         params: dict[str, Any] = {"archived": "true" if archived else "false"}
         if email:
             params["email"] = email
-        path = "/crm/v3/owners"
-        ex = self._exchange(conn, "list_owners", "GET", path, path, params=params)
+        ex = self._exchange(conn, "list_owners", params=params)
         return await self._get_pages(ex, Owner, page_size=100)
 
     async def list_users(self, conn: Connection) -> list[SettingsUser]:
         """``GET /settings/v3/users``, every page."""
-        path = "/settings/v3/users"
-        ex = self._exchange(conn, "list_users", "GET", path, path)
+        ex = self._exchange(conn, "list_users")
         return await self._get_pages(ex, SettingsUser, page_size=100)
 
     async def list_roles(self, conn: Connection) -> list[Role]:
         """``GET /settings/v3/users/roles``."""
-        path = "/settings/v3/users/roles"
-        ex = self._exchange(conn, "list_roles", "GET", path, path)
+        ex = self._exchange(conn, "list_roles")
         return await self._get_pages(ex, Role, page_size=100)
 
     async def list_teams(self, conn: Connection) -> list[Team]:
         """``GET /settings/v3/users/teams``."""
-        path = "/settings/v3/users/teams"
-        ex = self._exchange(conn, "list_teams", "GET", path, path)
+        ex = self._exchange(conn, "list_teams")
         return await self._get_pages(ex, Team, page_size=100)
 
     # ----------------------------------------------------------------------- records
@@ -511,10 +491,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "search",
-            "POST",
-            "/crm/v3/objects/{objectType}/search",
-            f"/crm/v3/objects/{object_type}/search",
             (object_type,),
+            path={"objectType": object_type},
             properties=request.properties,
             kind="search",
         )
@@ -570,10 +548,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "get_object",
-            "GET",
-            "/crm/v3/objects/{objectType}/{objectId}",
-            f"/crm/v3/objects/{object_type}/{object_id}",
             (object_type, *associations),
+            path={"objectType": object_type, "objectId": object_id},
             ids=(object_id,),
             properties=properties,
             params=params,
@@ -588,10 +564,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "list_associations",
-            "GET",
-            "/crm/v4/objects/{fromObjectType}/{objectId}/associations/{toObjectType}",
-            f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}",
             (from_type, to_type),
+            path={"fromObjectType": from_type, "objectId": from_id, "toObjectType": to_type},
             ids=(from_id,),
         )
         return await self._get_pages(ex, AssociatedObject, page_size=500)
@@ -601,10 +575,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "list_pipelines",
-            "GET",
-            "/crm/v3/pipelines/{objectType}",
-            f"/crm/v3/pipelines/{object_type}",
             (object_type,),
+            path={"objectType": object_type},
         )
         body = await self._send(ex)
         return _results(Pipeline, body)
@@ -618,10 +590,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "pipeline_stages",
-            "GET",
-            "/crm/v3/pipelines/{objectType}/{pipelineId}/stages",
-            f"/crm/v3/pipelines/{object_type}/{pipeline_id}/stages",
             (object_type,),
+            path={"objectType": object_type, "pipelineId": pipeline_id},
             ids=(pipeline_id,),
         )
         body = await self._send(ex)
@@ -632,10 +602,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "list_properties",
-            "GET",
-            "/crm/v3/properties/{objectType}",
-            f"/crm/v3/properties/{object_type}",
             (object_type,),
+            path={"objectType": object_type},
         )
         body = await self._send(ex)
         return _results(Property, body)
@@ -660,10 +628,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "create",
-            "POST",
-            "/crm/v3/objects/{objectType}",
-            f"/crm/v3/objects/{object_type}",
             (object_type,),
+            path={"objectType": object_type},
             json=body,
         )
         started = self._clock()
@@ -723,10 +689,8 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "update",
-            "PATCH",
-            "/crm/v3/objects/{objectType}/{objectId}",
-            f"/crm/v3/objects/{object_type}/{object_id}",
             (object_type,),
+            path={"objectType": object_type, "objectId": object_id},
             ids=(object_id,),
             json=UpdateRequest(properties=dict(properties)).to_wire(),
         )
@@ -745,9 +709,6 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "merge",
-            "POST",
-            "/crm/v3/objects/companies/merge",
-            "/crm/v3/objects/companies/merge",
             ("companies",),
             ids=(primary_id, id_to_merge),
             json=MergeRequest(primary_object_id=primary_id, object_id_to_merge=id_to_merge).to_wire(),
@@ -777,10 +738,13 @@ class HubSpotClient:
         ex = self._exchange(
             conn,
             "associate_default",
-            "PUT",
-            "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-            f"/crm/v4/objects/{from_type}/{from_id}/associations/default/{to_type}/{to_id}",
             (from_type, to_type),
+            path={
+                "fromObjectType": from_type,
+                "fromObjectId": from_id,
+                "toObjectType": to_type,
+                "toObjectId": to_id,
+            },
             ids=(from_id, to_id),
         )
         return _parse(DefaultAssociationResult, await self._send(ex) or {"status": "COMPLETE"})
@@ -795,8 +759,9 @@ class HubSpotClient:
         """
         if self._me_url is None:
             raise NotAllowed("There is no Paragon connection in direct mode.")
+        assert self._project_id is not None  # set with the Paragon URL
         ex = self._exchange(
-            conn, "paragon_me", "GET", "/projects/{projectId}/sdk/me", "/sdk/me", absolute_url=self._me_url
+            conn, "paragon_me", path={"projectId": self._project_id}, absolute_url=self._me_url
         )
         return _parse(ParagonMe, await self._send(ex))
 
@@ -840,6 +805,7 @@ __all__ = [
     "ALLOWED_REQUESTS",
     "Connection",
     "HubSpotClient",
+    "HubSpotClientConfig",
     "RequestHook",
     "RequestRecord",
     "ensure_allowed",
