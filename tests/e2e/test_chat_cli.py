@@ -14,7 +14,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from agent.chat import (
+from adapters.cli.app import app
+from adapters.cli.chat import (
     EXIT_INTERRUPTED,
     ChatIO,
     ChatOptions,
@@ -26,7 +27,6 @@ from agent.chat import (
     parse_edits,
     run_chat,
 )
-from agent.cli import app
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event, WriteDone
 from agent.service import Incoming

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agent.cli import app
+from adapters.cli.app import app
 from evals.case import By, parse_case
 from evals.command import EvalRequest, run_eval
 from evals.report import CASE_KEYS, SUMMARY_KEYS, build_report, percentile
