@@ -20,13 +20,11 @@ from adapters.cli.chat import (
     ChatIO,
     ChatOptions,
     ChatSession,
-    JsonRenderer,
-    PlainRenderer,
-    RichRenderer,
     chat_settings,
     parse_edits,
     run_chat,
 )
+from adapters.cli.render import JsonRenderer, PlainRenderer, RichRenderer
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event, WriteDone
 from agent.service import Incoming
