@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 
 from adapters.cli.app import app
 from evals.case import By, parse_case
+from evals.checks import confirmed_writes, scope_violation
 from evals.command import EvalRequest, run_eval
 from evals.report import CASE_KEYS, SUMMARY_KEYS, build_report, percentile
-from evals.runner import CaseResult, RunOptions, TurnResult, confirmed_writes, scope_violation
+from evals.runner import CaseResult, RunOptions, TurnResult
 from tests.evals.conftest import CASES_DIR, case_text, create_acme_deal
 from tests.fakes import Exchange, FakeOpenAIServer, ModelResponse, ModelScript
 
