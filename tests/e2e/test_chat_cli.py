@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -259,6 +259,20 @@ def test_errors_are_printed_with_their_kind() -> None:
     run(FakeService(lambda incoming: [error]), piped.io, ChatOptions())
 
     assert piped.out.getvalue() == "error (reconnect): Reconnect HubSpot.\n"
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_reaches_python() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt during each test here, however pytest was started.
+
+    A background job (``cmd &`` in a non-interactive shell, ``nohup``) inherits SIGINT ignored;
+    ``asyncio.Runner`` then installs no handler and the Ctrl-C these tests raise would never end the turn.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def interrupt_turn(incoming: Incoming) -> Any:
