@@ -14,6 +14,8 @@ import pytest
 from agent.plan import Mention, Plan, Value, Write
 from tests.fakes import Exchange, FakeOpenAIServer, ModelResponse, ModelScript
 
+pytestmark = pytest.mark.slow  # each test starts the console script
+
 SCRIPT = Path(sys.executable).with_name("alysio-agent")
 
 

@@ -211,6 +211,7 @@ def _deals(tmp: Path, name: str) -> list[dict[str, Any]]:
     return [d for d in data["portal"]["records"]["deals"] if d["properties"].get("dealname") == name]
 
 
+@pytest.mark.slow
 def test_across_two_processes_the_lost_create_is_reconciled_not_duplicated(tmp_path: Path) -> None:
     crashed = _child(tmp_path, "crash")
     assert crashed.returncode == 17, crashed.stderr
@@ -223,6 +224,7 @@ def test_across_two_processes_the_lost_create_is_reconciled_not_duplicated(tmp_p
     assert events[0]["writes"][0]["id"] == deal["id"]
 
 
+@pytest.mark.slow
 def test_a_pending_confirmation_survives_a_process_restart(tmp_path: Path) -> None:
     asked = _child(tmp_path, "ask")
     assert asked.returncode == 0, asked.stderr
