@@ -6,6 +6,8 @@
   recording a real model's exchanges into one (for writing cassettes).
 - :mod:`tests.fakes.openai_server`: an OpenAI-compatible HTTP server on a loopback port
   answering from a script, for tests through the real ``openai``/``langchain-openai`` stack.
+- :mod:`tests.fakes.builders`: plans many tests share (``deal_for_acme``) and ``assert_matches``,
+  a partial comparison of a plan's dump.
 
 Both fail on a call the script does not expect, on a request that differs from the recorded
 one, and (with :meth:`ModelScript.assert_done`) on a scripted call that never came.

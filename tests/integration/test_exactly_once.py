@@ -26,6 +26,7 @@ from agent.plan import Mention, Plan, Value, Write
 from agent.planners.base import PlanningInput
 from agent.service import AgentService, Incoming
 from tests.e2e.conftest import START, build_harness
+from tests.fakes.builders import deal_for_acme
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,20 +61,7 @@ class OnePlan:
         return self.plans.pop(0)
 
 
-DEAL = Plan(
-    intent="create",
-    writes=[
-        Write(
-            op="create",
-            object_type="deals",
-            values=[
-                Value(property="dealname", value="Acme expansion"),
-                Value(property="amount", value="50000"),
-            ],
-            associate_with=[Mention(object_type="companies", text="Acme Corp")],
-        )
-    ],
-)
+DEAL = deal_for_acme()
 
 
 async def test_create_answered_then_crashed_is_not_duplicated_on_resume() -> None:
