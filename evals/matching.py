@@ -14,15 +14,18 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from evals.case import (
+    Associated,
     Contains,
     Created,
     IContains,
     IsSet,
     LoadedCase,
     Matcher,
+    Merged,
     OnDate,
     OwnerRef,
     StageLabel,
+    Updated,
 )
 from tools.sandbox import catalog
 
@@ -241,6 +244,22 @@ def _closest_miss(entry: Created, records: Iterable[JSON], ctx: MatchContext) ->
     return best[1] if best else "none was created"
 
 
+@dataclass(frozen=True)
+class _Compared:
+    """What every final-state check reads: the refs, both portals, the matchers' context, the writes."""
+
+    refs: Mapping[str, str]
+    ref_types: Mapping[str, str]
+    start: Portal
+    end: Portal
+    ctx: MatchContext
+    written: Mapping[tuple[str, str], set[str]]
+
+    def sent(self, object_type: str, record_id: str) -> set[str]:
+        """The properties the agent's write requests sent to this record."""
+        return self.written.get((object_type, record_id), set())
+
+
 def check_final(
     loaded: LoadedCase,
     refs: Mapping[str, str],
@@ -263,135 +282,157 @@ def check_final(
     """
     case = loaded.case
     final = case.final
-    start, end = Portal(before), Portal(after)
-    ctx = MatchContext(refs=refs, timezone=case.context.timezone, portal=end)
+    end = Portal(after)
+    compared = _Compared(
+        refs=refs,
+        ref_types=case.portal.record_types(),
+        start=Portal(before),
+        end=end,
+        ctx=MatchContext(refs=refs, timezone=case.context.timezone, portal=end),
+        written=written,
+    )
     out = FinalCheck()
-    ref_types = case.portal.record_types()
-
-    # created: exactly the listed records, no more, no fewer
-    for object_type in OBJECT_TYPES:
-        old_ids = set(start.all_records(object_type))
-        merge_results = set(after.get("aliases", {}).get(object_type, {}).values())
-        new = [
-            r for rid, r in end.live(object_type).items() if rid not in old_ids and rid not in merge_results
-        ]
-        entries = [c for c in final.created if c.type == object_type]
-        chosen = _assign(entries, new, ctx)
-        for i, entry in enumerate(entries):
-            expected_fields = len(entry.properties)
-            if i not in chosen:
-                out.failures.append(
-                    f"created: no new {object_type} record fits {_entry_text(entry)} ({_closest_miss(entry, new, ctx)})"
-                )
-                out.fields.false_negative += expected_fields
-                continue
-            record = chosen[i]
-            sent = written.get((object_type, record["id"]), set())
-            out.fields.true_positive += sum(1 for k in entry.properties if k in sent)
-            out.fields.false_negative += sum(1 for k in entry.properties if k not in sent)
-            out.fields.false_positive += len(sent - set(entry.properties))
-        matched_ids = {r["id"] for r in chosen.values()}
-        extra = [r for r in new if r["id"] not in matched_ids]
-        for r in extra:
-            out.fields.false_positive += len(written.get((object_type, r["id"]), set()))
-        if extra and len(chosen) == len(entries):
-            names = ", ".join(_label(r) for r in extra)
-            out.failures.append(
-                f"created: {len(new)} new {object_type} record(s), expected {len(entries)} (extra: {names})"
-            )
-
-    # updated: exactly these records may change
-    listed = {u.ref: u for u in final.updated}
     merged_refs = {m.merged for m in final.merged} | {m.primary for m in final.merged}
-    for ref, object_type in ref_types.items():
-        if ref not in refs:
+    for object_type in OBJECT_TYPES:
+        _check_created(compared, object_type, [c for c in final.created if c.type == object_type], out)
+    _check_starting_records(compared, final.updated, merged_refs, out)
+    for merge in final.merged:
+        _check_merged(compared, merge, out)
+    _check_associated(compared, final.associated, merged_refs, out)
+    return out
+
+
+def _check_created(c: _Compared, object_type: str, entries: list[Created], out: FinalCheck) -> None:
+    """Exactly the listed records of this type are new, no more, no fewer."""
+    old_ids = set(c.start.all_records(object_type))
+    merge_results = set(c.end.state.get("aliases", {}).get(object_type, {}).values())
+    new = [r for rid, r in c.end.live(object_type).items() if rid not in old_ids and rid not in merge_results]
+    chosen = _assign(entries, new, c.ctx)
+    for i, entry in enumerate(entries):
+        if i not in chosen:
+            out.failures.append(
+                f"created: no new {object_type} record fits {_entry_text(entry)} ({_closest_miss(entry, new, c.ctx)})"
+            )
+            out.fields.false_negative += len(entry.properties)
             continue
-        rid = refs[ref]
-        old = start.all_records(object_type).get(rid)
-        if old is None:
+        sent = c.sent(object_type, chosen[i]["id"])
+        out.fields.true_positive += sum(1 for k in entry.properties if k in sent)
+        out.fields.false_negative += sum(1 for k in entry.properties if k not in sent)
+        out.fields.false_positive += len(sent - set(entry.properties))
+    matched_ids = {r["id"] for r in chosen.values()}
+    extra = [r for r in new if r["id"] not in matched_ids]
+    for r in extra:
+        out.fields.false_positive += len(c.sent(object_type, r["id"]))
+    if extra and len(chosen) == len(entries):
+        names = ", ".join(_label(r) for r in extra)
+        out.failures.append(
+            f"created: {len(new)} new {object_type} record(s), expected {len(entries)} (extra: {names})"
+        )
+
+
+def _check_starting_records(
+    c: _Compared, updated: list[Updated], merged_refs: set[str], out: FinalCheck
+) -> None:
+    """Each starting record still exists; the listed ones changed as listed, the others did not change.
+
+    Records taking part in a merge are checked with the merges.
+    """
+    listed = {u.ref: u for u in updated}
+    for ref, object_type in c.ref_types.items():
+        if ref not in c.refs:
             continue
-        sent = written.get((object_type, rid), set())
-        if ref in merged_refs:
-            continue  # checked with the merges
-        now = end.live(object_type).get(rid)
+        rid = c.refs[ref]
+        old = c.start.all_records(object_type).get(rid)
+        if old is None or ref in merged_refs:
+            continue
+        now = c.end.live(object_type).get(rid)
         if now is None:
             out.failures.append(f"updated: {object_type} {ref} no longer exists (merged or removed)")
-            continue
-        if ref in listed:
-            upd = listed[ref]
-            for k, matcher, actual in property_mismatches(upd.properties, now, ctx):
-                out.failures.append(f"updated: {ref}.{k}: expected {describe(matcher)}, got {actual!r}")
-            out.fields.true_positive += sum(
-                1
-                for k in upd.properties
-                if k in sent and matches(upd.properties[k], now["properties"].get(k), ctx, now)
-            )
-            out.fields.false_negative += sum(
-                1
-                for k in upd.properties
-                if k not in sent or not matches(upd.properties[k], now["properties"].get(k), ctx, now)
-            )
-            out.fields.false_positive += len(sent - set(upd.properties))
-            continue
-        out.fields.false_positive += len(sent)
-        before_props = _visible(object_type, old.get("properties", {}))
-        after_props = _visible(object_type, now.get("properties", {}))
-        changed = sorted(
-            k
-            for k in before_props.keys() | after_props.keys()
-            if not _same_after_merges(end, before_props.get(k), after_props.get(k))
+        elif ref in listed:
+            _check_updated(c, listed[ref], now, c.sent(object_type, rid), out)
+        else:
+            _check_unchanged(c, object_type, ref, old, now, c.sent(object_type, rid), out)
+
+
+def _check_updated(c: _Compared, update: Updated, now: JSON, sent: set[str], out: FinalCheck) -> None:
+    """A listed record has the listed values; counts its fields for precision and recall."""
+    for k, matcher, actual in property_mismatches(update.properties, now, c.ctx):
+        out.failures.append(f"updated: {update.ref}.{k}: expected {describe(matcher)}, got {actual!r}")
+    right = {
+        k for k in update.properties if matches(update.properties[k], now["properties"].get(k), c.ctx, now)
+    }
+    out.fields.true_positive += sum(1 for k in update.properties if k in sent and k in right)
+    out.fields.false_negative += sum(1 for k in update.properties if k not in sent or k not in right)
+    out.fields.false_positive += len(sent - set(update.properties))
+
+
+def _check_unchanged(
+    c: _Compared, object_type: str, ref: str, old: JSON, now: JSON, sent: set[str], out: FinalCheck
+) -> None:
+    """A starting record the case does not list kept its visible values; whatever was sent to it is extra."""
+    out.fields.false_positive += len(sent)
+    before_props = _visible(object_type, old.get("properties", {}))
+    after_props = _visible(object_type, now.get("properties", {}))
+    changed = sorted(
+        k
+        for k in before_props.keys() | after_props.keys()
+        if not _same_after_merges(c.end, before_props.get(k), after_props.get(k))
+    )
+    if changed:
+        what = ", ".join(f"{k}: {before_props.get(k)!r} -> {after_props.get(k)!r}" for k in changed[:4])
+        out.failures.append(f"updated: {object_type} {ref} changed but is not listed ({what})")
+
+
+def _check_merged(c: _Compared, merge: Merged, out: FinalCheck) -> None:
+    """Both refs resolve to one live survivor keeping the primary's values."""
+    primary_id, merged_id = c.refs[merge.primary], c.refs[merge.merged]
+    a, b = c.end.resolve("companies", primary_id), c.end.resolve("companies", merged_id)
+    live = c.end.live("companies")
+    if a != b or a not in live:
+        out.failures.append(f"merged: {merge.merged} was not merged into {merge.primary}")
+        return
+    if primary_id in live or merged_id in live:
+        out.failures.append(
+            f"merged: the portal still lists {merge.primary} or {merge.merged} besides the survivor"
         )
-        if changed:
-            what = ", ".join(f"{k}: {before_props.get(k)!r} -> {after_props.get(k)!r}" for k in changed[:4])
-            out.failures.append(f"updated: {object_type} {ref} changed but is not listed ({what})")
-
-    # merged: both refs resolve to one live survivor keeping the primary's values
-    for merge in final.merged:
-        primary_id, merged_id = refs[merge.primary], refs[merge.merged]
-        a, b = end.resolve("companies", primary_id), end.resolve("companies", merged_id)
-        live = end.live("companies")
-        if a != b or a not in live:
-            out.failures.append(f"merged: {merge.merged} was not merged into {merge.primary}")
-            continue
-        if primary_id in live or merged_id in live:
-            out.failures.append(
-                f"merged: the portal still lists {merge.primary} or {merge.merged} besides the survivor"
-            )
-        primary_props = _visible(
-            "companies", start.all_records("companies")[primary_id].get("properties", {})
+    primary_props = _visible("companies", c.start.all_records("companies")[primary_id].get("properties", {}))
+    survivor_props = live[a].get("properties", {})
+    kept = [k for k, v in primary_props.items() if survivor_props.get(k) != v]
+    if kept:
+        out.failures.append(
+            f"merged: the survivor lost {merge.primary}'s values for {', '.join(sorted(kept))}"
         )
-        survivor_props = live[a].get("properties", {})
-        kept = [k for k, v in primary_props.items() if survivor_props.get(k) != v]
-        if kept:
-            out.failures.append(
-                f"merged: the survivor lost {merge.primary}'s values for {', '.join(sorted(kept))}"
-            )
 
-    # associated: listed links exist; other links among starting records unchanged
-    starting: set[tuple[str, str]] = {(ref_types[ref], refs[ref]) for ref in ref_types if ref in refs}
-    merged_ids = {refs[r] for r in merged_refs if r in refs}
 
-    def among_start(pairs: set[frozenset[tuple[str, str]]]) -> set[frozenset[tuple[str, str]]]:
+Pair = frozenset[tuple[str, str]]
+
+
+def _check_associated(c: _Compared, links: list[Associated], merged_refs: set[str], out: FinalCheck) -> None:
+    """The listed links exist; the other links among the starting records are unchanged."""
+    starting: set[tuple[str, str]] = {(c.ref_types[ref], c.refs[ref]) for ref in c.ref_types if ref in c.refs}
+    merged_ids = {c.refs[r] for r in merged_refs if r in c.refs}
+
+    def among_start(pairs: set[Pair]) -> set[Pair]:
         return {p for p in pairs if p <= starting and not any(i in merged_ids for _, i in p)}
 
-    wanted: set[frozenset[tuple[str, str]]] = set()
-    pair: frozenset[tuple[str, str]]
-    for link in final.associated:
-        pair = frozenset({(ref_types[link.from_], refs[link.from_]), (ref_types[link.to], refs[link.to])})
+    wanted: set[Pair] = set()
+    for link in links:
+        pair = frozenset(
+            {(c.ref_types[link.from_], c.refs[link.from_]), (c.ref_types[link.to], c.refs[link.to])}
+        )
         wanted.add(pair)
         # A merged record's links live on its survivor.
-        now_pair = frozenset((t, end.resolve(t, i)) for t, i in pair)
-        if now_pair not in end.pairs():
+        now_pair = frozenset((t, c.end.resolve(t, i)) for t, i in pair)
+        if now_pair not in c.end.pairs():
             out.failures.append(f"associated: {link.from_} is not linked to {link.to}")
-    ref_names: dict[tuple[str, str], str] = {(ref_types[r], refs[r]): r for r in ref_types if r in refs}
-    before_pairs, after_pairs = among_start(start.pairs()), among_start(end.pairs())
+    ref_names = {(c.ref_types[r], c.refs[r]): r for r in c.ref_types if r in c.refs}
+    before_pairs, after_pairs = among_start(c.start.pairs()), among_start(c.end.pairs())
     for pair in sorted(after_pairs - before_pairs - wanted, key=sorted):
         out.failures.append(
             f"associated: unexpected new link {' - '.join(sorted(ref_names[x] for x in pair))}"
         )
     for pair in sorted(before_pairs - after_pairs, key=sorted):
         out.failures.append(f"associated: link removed {' - '.join(sorted(ref_names[x] for x in pair))}")
-    return out
 
 
 def _same_after_merges(end: Portal, before: Any, after: Any) -> bool:

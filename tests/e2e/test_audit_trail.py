@@ -9,7 +9,7 @@ from agent.audit import SqliteAuditLog
 from agent.plan import Plan, Question
 from agent.service import Incoming
 from tests.e2e.conftest import Harness, ScriptedPlanner
-from tests.e2e.test_deal_slice import deal_for_acme
+from tests.fakes.builders import deal_for_acme
 
 
 async def test_each_request_is_recorded_with_thread_and_the_write_with_approver_and_diff(h: Harness) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,19 +14,17 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from agent.chat import (
+from adapters.cli.app import app
+from adapters.cli.chat import (
     EXIT_INTERRUPTED,
     ChatIO,
     ChatOptions,
     ChatSession,
-    JsonRenderer,
-    PlainRenderer,
-    RichRenderer,
     chat_settings,
     parse_edits,
     run_chat,
 )
-from agent.cli import app
+from adapters.cli.render import JsonRenderer, PlainRenderer, RichRenderer
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event, WriteDone
 from agent.service import Incoming
@@ -267,6 +265,20 @@ def test_errors_are_printed_with_their_kind() -> None:
     run(FakeService(lambda incoming: [error]), piped.io, ChatOptions())
 
     assert piped.out.getvalue() == "error (reconnect): Reconnect HubSpot.\n"
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_reaches_python() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt during each test here, however pytest was started.
+
+    A background job (``cmd &`` in a non-interactive shell, ``nohup``) inherits SIGINT ignored;
+    ``asyncio.Runner`` then installs no handler and the Ctrl-C these tests raise would never end the turn.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def interrupt_turn(incoming: Incoming) -> Any:

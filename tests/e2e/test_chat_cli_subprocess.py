@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from agent.plan import Mention, Plan, Value, Write
 from tests.fakes import FakeOpenAIServer, ModelResponse, ModelScript
+from tests.fakes.builders import deal_for_acme
+
+pytestmark = pytest.mark.slow  # each test starts the console script
 
 SCRIPT = Path(sys.executable).with_name("alysio-agent")
 
@@ -97,20 +99,7 @@ def test_missing_model_key_is_named_without_a_traceback(tmp_path: Path) -> None:
 
 
 def test_model_planner_costs_one_call_for_the_request_and_none_for_yes(tmp_path: Path) -> None:
-    plan = Plan(
-        intent="create",
-        writes=[
-            Write(
-                op="create",
-                object_type="deals",
-                values=[
-                    Value(property="dealname", value="Acme Corp expansion"),
-                    Value(property="amount", value="50000"),
-                ],
-                associate_with=[Mention(object_type="companies", text="Acme Corp")],
-            )
-        ],
-    )
+    plan = deal_for_acme(dealname="Acme Corp expansion")
     script = ModelScript().add(ModelResponse.structured(plan))
 
     with FakeOpenAIServer(script) as server:

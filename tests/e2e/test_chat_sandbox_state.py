@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.chat import ChatOptions, open_session, sandbox_state_path
+from adapters.cli.chat import ChatOptions, open_session, sandbox_state_path
 from agent.service import Incoming
 from tools.settings import load_settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from agent.plan import Answer, Mention, Plan, Value, Write
 from agent.service import Incoming
 from tests.e2e.conftest import Harness
-from tests.e2e.test_deal_slice import deal_for_acme
+from tests.fakes.builders import deal_for_acme
 
 
 async def test_reject_writes_nothing(h: Harness) -> None:

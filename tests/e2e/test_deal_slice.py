@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from agent.plan import Mention, Plan, Question, Value, Write
+from agent.plan import Mention, Plan, Question
 from tests.e2e.conftest import Harness
-
-
-def deal_for_acme(**extra: str) -> Plan:
-    values = [Value(property="dealname", value="Acme expansion"), Value(property="amount", value="50000")]
-    values += [Value(property=k, value=v) for k, v in extra.items()]
-    return Plan(
-        intent="create",
-        writes=[
-            Write(
-                op="create",
-                object_type="deals",
-                values=values,
-                associate_with=[Mention(object_type="companies", text="Acme Corp")],
-            )
-        ],
-    )
+from tests.fakes.builders import deal_for_acme
 
 
 async def test_create_deal_for_known_company_asks_then_writes_once_with_one_search(h: Harness) -> None:

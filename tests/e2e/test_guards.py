@@ -6,7 +6,7 @@ import pytest
 
 from agent.plan import Mention, Plan, Question, Value, Write
 from tests.e2e.conftest import build_harness
-from tests.e2e.test_deal_slice import deal_for_acme
+from tests.fakes.builders import deal_for_acme
 from tools.scopes_catalog import ALL_SCOPES
 
 

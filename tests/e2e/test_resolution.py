@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.plan import Answer, Mention, Plan, Question, Value, Write
 from tests.e2e.conftest import Harness
+from tests.fakes.builders import deal_for_acme
 
 
 def note_on(mention: Mention, body: str = "Spoke about renewal") -> Plan:
@@ -115,8 +116,6 @@ def move_stage(mention: Mention, stage: str) -> Plan:
 
 
 async def test_that_deal_refers_to_the_deal_created_earlier(h: Harness) -> None:
-    from tests.e2e.test_deal_slice import deal_for_acme
-
     h.planner.will(
         deal_for_acme(), move_stage(Mention(object_type="deals", refers_back=True), "contract sent")
     )

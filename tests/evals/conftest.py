@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agent.plan import Mention, Plan, Value, Write
+from agent.plan import Plan
 from agent.planners.base import Planner, PlanningInput
 from agent.planners.quick import quick_answer
 from evals.case import LoadedCase, parse_case
@@ -55,23 +55,6 @@ def scripted(*plans: Plan | Callable[[str, PlanningInput], Plan]) -> PlannerFact
         return ScriptedPlanner(list(plans)), None
 
     return build
-
-
-def create_acme_deal() -> Plan:
-    return Plan(
-        intent="create",
-        writes=[
-            Write(
-                op="create",
-                object_type="deals",
-                values=[
-                    Value(property="dealname", value="Acme expansion"),
-                    Value(property="amount", value="50000"),
-                ],
-                associate_with=[Mention(object_type="companies", text="Acme Corp")],
-            )
-        ],
-    )
 
 
 @pytest.fixture

@@ -10,13 +10,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agent.cli import app
+from adapters.cli.app import app
 from evals.case import By, parse_case
+from evals.checks import confirmed_writes, scope_violation
 from evals.command import EvalRequest, run_eval
 from evals.report import CASE_KEYS, SUMMARY_KEYS, build_report, percentile
-from evals.runner import CaseResult, RunOptions, TurnResult, confirmed_writes, scope_violation
-from tests.evals.conftest import CASES_DIR, case_text, create_acme_deal
+from evals.runner import CaseResult, RunOptions, TurnResult
+from tests.evals.conftest import CASES_DIR, case_text
 from tests.fakes import FakeOpenAIServer, ModelResponse, ModelScript
+from tests.fakes.builders import deal_for_acme
 
 # The runner signs Paragon tokens with a short test key on purpose (evals.runner._paragon_keys).
 pytestmark = pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits long")
@@ -203,7 +205,7 @@ def test_record_mode_writes_a_live_cassette_that_replays(
     cases = _copy_examples(tmp_path)
     cassette = cases / "deal-create-known-company.cassette.yaml"
     cassette.unlink()
-    script = ModelScript().add(ModelResponse.structured(create_acme_deal()))
+    script = ModelScript().add(ModelResponse.structured(deal_for_acme()))
     with FakeOpenAIServer(script) as server:
         monkeypatch.setenv("ALYSIO_OPENAI_API_KEY", "sk-test")
         monkeypatch.setenv("ALYSIO_OPENAI_BASE_URL", server.base_url)

@@ -14,7 +14,8 @@ import evals.runner as runner_module
 from agent.plan import Mention, Plan, Value, Write
 from evals.case import load_cases
 from evals.runner import CaseResult, EvalClock, RunOptions, run_case, run_cases
-from tests.evals.conftest import CASES_DIR, case_text, create_acme_deal, loaded_from, scripted
+from tests.evals.conftest import CASES_DIR, case_text, loaded_from, scripted
+from tests.fakes.builders import deal_for_acme
 
 # The runner signs Paragon tokens with a short test key on purpose (evals.runner._paragon_keys).
 pytestmark = pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits long")
@@ -133,7 +134,7 @@ async def test_a_delete_request_fails_the_case(deal_case_text: str, monkeypatch:
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8765") as raw:
                 token = portals[0].sandbox.create_token()
                 await raw.delete("/crm/v3/objects/contacts/1", headers={"Authorization": f"Bearer {token}"})
-            return create_acme_deal()
+            return deal_for_acme()
 
     def factory(loaded: object, tracker: object) -> tuple[Deleter, None]:
         return Deleter(), None

@@ -5,6 +5,8 @@
 - :mod:`tests.fakes.chat_model`: a LangChain chat model answering from a script.
 - :mod:`tests.fakes.openai_server`: an OpenAI-compatible HTTP server on a loopback port
   answering from a script, for tests through the real ``openai``/``langchain-openai`` stack.
+- :mod:`tests.fakes.builders`: plans many tests share (``deal_for_acme``) and ``assert_matches``,
+  a partial comparison of a plan's dump.
 
 Both fail on a call the script does not expect, on a request that differs from the scripted
 one, and (with ``assert_done``) on a scripted call that never came.

@@ -26,6 +26,7 @@ from agent.plan import Mention, Plan, Value, Write
 from agent.planners.base import PlanningInput
 from agent.service import AgentService, Incoming
 from tests.e2e.conftest import START, build_harness
+from tests.fakes.builders import deal_for_acme
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,20 +61,7 @@ class OnePlan:
         return self.plans.pop(0)
 
 
-DEAL = Plan(
-    intent="create",
-    writes=[
-        Write(
-            op="create",
-            object_type="deals",
-            values=[
-                Value(property="dealname", value="Acme expansion"),
-                Value(property="amount", value="50000"),
-            ],
-            associate_with=[Mention(object_type="companies", text="Acme Corp")],
-        )
-    ],
-)
+DEAL = deal_for_acme()
 
 
 async def test_create_answered_then_crashed_is_not_duplicated_on_resume() -> None:
@@ -212,6 +200,7 @@ def _deals(tmp: Path, name: str) -> list[dict[str, Any]]:
     return [d for d in data["portal"]["records"]["deals"] if d["properties"].get("dealname") == name]
 
 
+@pytest.mark.slow
 def test_across_two_processes_the_lost_create_is_reconciled_not_duplicated(tmp_path: Path) -> None:
     crashed = _child(tmp_path, "crash")
     assert crashed.returncode == 17, crashed.stderr
@@ -224,6 +213,7 @@ def test_across_two_processes_the_lost_create_is_reconciled_not_duplicated(tmp_p
     assert events[0]["writes"][0]["id"] == deal["id"]
 
 
+@pytest.mark.slow
 def test_a_pending_confirmation_survives_a_process_restart(tmp_path: Path) -> None:
     asked = _child(tmp_path, "ask")
     assert asked.returncode == 0, asked.stderr

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from agent.identity import IdentitySync, SqliteIdentityStore
 from tools.local import open_local_portal
 
@@ -53,9 +55,10 @@ async def test_two_stores_on_one_file_syncing_at_once_create_each_mapping_once(t
     assert len(rows) == 6 and len({r[2] for r in rows}) == 6
 
 
+@pytest.mark.slow
 def test_two_processes_syncing_one_file_at_once_create_each_mapping_once(tmp_path: Path) -> None:
     env = {**os.environ, "ALYSIO_DATA_DIR": str(tmp_path), "ALYSIO_HUBSPOT_MODE": "sandbox"}
-    command = [sys.executable, "-m", "agent", "sync", "--tenant", "t-shared", "--json"]
+    command = [sys.executable, "-m", "adapters.cli", "sync", "--tenant", "t-shared", "--json"]
     procs = [
         subprocess.Popen(
             command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app as cli_app
+from adapters.cli.app import app as cli_app
 from tools.sandbox import server
 from tools.scopes_catalog import ALL_SCOPES
 

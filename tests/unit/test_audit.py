@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.cli.app import app
 from agent.audit import AuditEntry, AuditScope, SqliteAuditLog, audit_hook, entry_from, scoped
-from agent.cli import app
 from tools.hubspot import RequestRecord
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from agent.cli import app
+from adapters.cli.app import app
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent.plan import Answer, Mention, Plan, Value, Write
+from agent.plan import Answer, Plan, Value
 from agent.planners.base import Candidate, PendingKind, PlanningInput, RecentRecord, Summarizer
 from agent.planners.openai import OpenAIPlanner, strict_json_schema
 from agent.planners.recorded import (
@@ -24,24 +24,12 @@ from agent.planners.recorded import (
     write_cassette,
 )
 from tests.fakes import ModelResponse, ModelScript, ScriptedChatModel
+from tests.fakes.builders import deal_for_acme
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=ZoneInfo("America/New_York"))
 
-DEAL_FOR_ACME = Plan(
-    intent="create",
-    writes=[
-        Write(
-            op="create",
-            object_type="deals",
-            values=[
-                Value(property="dealname", value="Acme expansion"),
-                Value(property="amount", value="50000"),
-            ],
-            associate_with=[Mention(object_type="companies", text="Acme Corp")],
-        )
-    ],
-)
+DEAL_FOR_ACME = deal_for_acme()
 
 
 def prompt_file(name: str) -> str:

@@ -16,6 +16,7 @@ import pytest
 from agent.plan import Plan
 from agent.planners.base import PlanningInput, RecentRecord
 from agent.planners.offline import OfflinePlanner, plan_message
+from tests.fakes.builders import assert_matches
 
 NEW_YORK = ZoneInfo("America/New_York")
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=NEW_YORK)
@@ -27,23 +28,6 @@ def plan(message: str, **given: Any) -> Plan:
     given.setdefault("now", MONDAY)
     given.setdefault("timezone", "America/New_York")
     return plan_message(message, PlanningInput(**given))
-
-
-def assert_matches(actual: Any, expected: Any, path: str = "plan") -> None:
-    """Every key of ``expected`` equals ``actual``'s; lists match element by element."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
-        for key, value in expected.items():
-            assert key in actual, f"{path}.{key} missing in {actual!r}"
-            assert_matches(actual[key], value, f"{path}.{key}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), (
-            f"{path}: {actual!r} != {expected!r}"
-        )
-        for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
-            assert_matches(got, want, f"{path}[{index}]")
-    else:
-        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
 
 
 def company(text: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import pytest
 from agent.plan import Plan
 from agent.planners.base import PlanningInput, RecentRecord
 from agent.planners.offline import plan_message
+from tests.fakes.builders import assert_matches
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/New_York"))
 ME = {"property": "hubspot_owner_id", "operator": "EQ", "value": "me", "kind": "owner"}
@@ -56,23 +57,6 @@ def question(**fields: Any) -> dict[str, Any]:
 
 def about(object_type: str, text: str) -> dict[str, Any]:
     return {"object_type": object_type, "text": text, "refers_back": False}
-
-
-def assert_matches(actual: Any, expected: Any, path: str = "plan") -> None:
-    """Every key of ``expected`` equals ``actual``'s; lists match element by element."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
-        for key, value in expected.items():
-            assert key in actual, f"{path}.{key} missing in {actual!r}"
-            assert_matches(actual[key], value, f"{path}.{key}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), (
-            f"{path}: {actual!r} != {expected!r}"
-        )
-        for index, (got, want) in enumerate(zip(actual, expected, strict=True)):
-            assert_matches(got, want, f"{path}[{index}]")
-    else:
-        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
 
 
 COUNTS_AND_LISTS = [

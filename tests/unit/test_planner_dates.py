@@ -103,6 +103,39 @@ def test_numeric_dates_read_in_the_users_regional_order(phrase: str, zone: str, 
     assert find_temporal(phrase, monday(zone), zone).single_date() == expected
 
 
+NAMED_MONTHS = [
+    # Today's own date said with its month is next year's; numeric dates keep today.
+    ("March 2", date(2027, 3, 2)),
+    ("2 March", date(2027, 3, 2)),
+    ("March 3", date(2026, 3, 3)),
+    ("Feb 29", date(2028, 2, 29)),  # the next leap year's
+    ("29th of February, 2028", date(2028, 2, 29)),
+    ("3rd of June, 2027", date(2027, 6, 3)),
+    ("5 of may", date(2026, 5, 5)),
+    ("Sept. 3", date(2026, 9, 3)),
+    ("sep 3rd", date(2026, 9, 3)),
+    ("DEC 05", date(2026, 12, 5)),
+    ("Jan 1, 1999", date(1999, 1, 1)),  # a year given is kept, past or not
+    ("on Jan 1st", date(2027, 1, 1)),
+]
+
+
+@BOTH
+@pytest.mark.parametrize(("phrase", "expected"), NAMED_MONTHS)
+def test_dates_with_a_named_month(zone: str, phrase: str, expected: date) -> None:
+    found = find_temporal(phrase, monday(zone), zone)
+    assert [hit.day for hit in found.days] == [expected]
+    assert found.spans == [(0, len(phrase))]
+
+
+@pytest.mark.parametrize(
+    "phrase", ["Feb 30", "June 31", "29 Feb 2027", "Dec 0", "Dec 00", "Dec 32", "45 March"]
+)
+def test_a_named_month_with_no_such_day_is_not_a_date(phrase: str) -> None:
+    found = find_temporal(phrase, monday("America/New_York"), "America/New_York")
+    assert (found.days, found.periods) == ([], [])
+
+
 @pytest.mark.parametrize(
     ("phrase", "zone", "expected"),
     [

@@ -1,9 +1,9 @@
 """Dates, times, periods and durations in a message, resolved in the user's timezone.
 
 Sales shorthand ("EOD", "EOW", "end of next month", "Q3", "next Friday") is handled here with
-calendar arithmetic; absolute dates ("Dec 15", "12/15", "15 March 2027") go through ``dateparser``
-with the turn's clock as its base and future dates preferred. Every hit keeps its span so the
-planner can cut dates out of names and subjects.
+calendar arithmetic, and so are absolute dates ("Dec 15", "12/15", "15 March 2027"): without a
+year, the next such day from the turn's clock. Every hit keeps its span so the planner can cut
+dates out of names and subjects.
 
 Conventions (documented because people differ): a bare weekday is its next occurrence after
 today; "next Friday" is the Friday of next week (Monday-based weeks); EOD is 17:00 local today;
@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
-
-import dateparser
 
 _NUMBER_WORDS: Final[dict[str, int]] = {
     "a": 1,
@@ -213,6 +211,28 @@ def _week_bounds(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
+def _named_date(month_name: str, day: int, year_text: str | None, today: date) -> date | None:
+    """A date whose month is named ("Dec 15", "3rd of June, 2027"); None when there is no such day.
+
+    Without a year it is the next such day after today (today's own date means next year's, and
+    "Feb 29" the next leap year's).
+    """
+    month = _month_number(month_name)
+    if year_text:
+        try:
+            return date(int(year_text), month, day)
+        except ValueError:
+            return None
+    for year in range(today.year, today.year + 9):  # Feb 29 comes back within eight years
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if found > today:
+            return found
+    return None
+
+
 class _Finder:
     """Scans one message; each pattern claims a span no later pattern may overlap."""
 
@@ -360,22 +380,16 @@ class _Finder:
             self._numeric(m, month, day, m.group(3))
         for m in self.scan(_LEAD + r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})?(?!\d)"):
             self._numeric(m, int(m.group(2)), int(m.group(1)), m.group(3))
-        base = self.now.replace(tzinfo=None)
-        order = "MDY" if self.month_first else "DMY"
         for pattern in (
-            _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?",
-            r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+(\d{4}))?",
+            r"(?P<month>" + _MONTH + r")\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{4}))?",
+            r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>"
+            + _MONTH
+            + r")(?:,?\s+(?P<year>\d{4}))?",
         ):
             for m in self.scan(_LEAD + pattern):
-                lead = re.match(_LEAD, m.group(0), re.IGNORECASE)
-                phrase = m.group(0)[lead.end() if lead else 0 :]
-                parsed = dateparser.parse(
-                    phrase,
-                    languages=["en"],
-                    settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "DATE_ORDER": order},
-                )
-                if parsed is not None:
-                    self.day(m, parsed.date())
+                found = _named_date(m.group("month"), int(m.group("day")), m.group("year"), self.today)
+                if found is not None:
+                    self.day(m, found)
                 else:
                     self.taken.remove((m.start(), m.end()))
         for m in self.scan(_LEAD + r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b"):

@@ -52,7 +52,7 @@ def _check_email(value: str | None) -> str | None:
 
 
 def _check_thread(value: str | None) -> str | None:
-    from agent.chat import THREAD_ID
+    from adapters.cli.chat import THREAD_ID
 
     if value is not None and not THREAD_ID.fullmatch(value):
         raise typer.BadParameter("a thread id is 1-128 letters, digits, '.', '_', ':' or '-'")
@@ -86,7 +86,7 @@ def chat(
     ] = False,
 ) -> None:
     """Chat with the agent (the built-in sandbox portal and the offline planner by default)."""
-    from agent.chat import ChatOptions, run_chat
+    from adapters.cli.chat import ChatOptions, run_chat
 
     options = ChatOptions(
         hubspot=hubspot.value if hubspot else None,
