@@ -28,13 +28,15 @@ class AuditScope:
 
     Attributes:
         thread_id: The conversation.
-        approved_by: The user who approved the write being executed (writes only).
+        approved_by: The user id of who approved the write being executed (writes only).
+        approver_email: Their email (kept in the entry's ``extra``).
         diff: Field → ``{"old", "new"}`` of that write.
         step: The idempotency key of the approved step.
     """
 
     thread_id: str | None = None
     approved_by: str | None = None
+    approver_email: str | None = None
     diff: dict[str, Any] | None = None
     step: str | None = None
 
@@ -126,6 +128,7 @@ def entry_from(record: RequestRecord, now: datetime, scope: AuditScope | None) -
         diff=scope.diff if scope and is_write else None,
         step=scope.step if scope and is_write else None,
         credential_id=record.credential_id,
+        extra={"approver_email": scope.approver_email} if scope and is_write and scope.approver_email else {},
     )
 
 

@@ -27,6 +27,7 @@ from agent.identity import (
     lazy_store,
 )
 from agent.identity.commands import SANDBOX_CREDENTIAL_ID, store_path
+from agent.ledger import MemoryWriteLedger, SqliteWriteLedger, WriteLedger
 from agent.nodes.deps import Deps
 from agent.planners.base import Planner
 from agent.service import AgentService
@@ -153,6 +154,20 @@ async def open_identity(settings: Settings, *, persist: bool = True) -> AsyncIte
 
 
 @asynccontextmanager
+async def open_ledger(settings: Settings, persist: bool = True) -> AsyncIterator[WriteLedger]:
+    """The write ledger at ``Settings.storage_path("ledger")`` (in memory unless ``persist``)."""
+    ledger: WriteLedger
+    if persist:
+        ledger = await SqliteWriteLedger.open(settings.storage_path("ledger"))
+    else:
+        ledger = MemoryWriteLedger()
+    try:
+        yield ledger
+    finally:
+        await ledger.aclose()
+
+
+@asynccontextmanager
 async def open_service(
     settings: Settings | None = None,
     *,
@@ -177,24 +192,24 @@ async def open_service(
     try:
         ttl = timedelta(hours=settings.confirmation_ttl_hours)
         chosen = planner or build_planner(settings)
-        async with open_identity(settings, persist=persist) as store:
+        async with (
+            open_identity(settings, persist=persist) as store,
+            open_ledger(settings, persist) as ledger,
+        ):
             guarded = guard_client(client.client, ConnectionGuard(store))
             owners = IdentityLookup(store, IdentitySync(store, guarded))
+            options: dict[str, Any] = {
+                "confirmation_ttl": ttl,
+                "owners": owners,
+                "ledger": ledger,
+                "max_writes": settings.max_writes_per_approval,
+                "write_lease_seconds": settings.write_lease_seconds,
+            }
             if persist:
                 async with sqlite_checkpointer(settings) as saver:
-                    yield (
-                        AgentService(
-                            guarded,
-                            chosen,
-                            checkpointer=saver,
-                            audit=audit,
-                            confirmation_ttl=ttl,
-                            owners=owners,
-                        ),
-                        client,
-                    )
+                    yield AgentService(guarded, chosen, checkpointer=saver, audit=audit, **options), client
             else:
-                yield AgentService(guarded, chosen, confirmation_ttl=ttl, owners=owners), client
+                yield AgentService(guarded, chosen, **options), client
     finally:
         await client.aclose()
         if audit is not None:

@@ -3,14 +3,20 @@
 ``handle`` serialises runs per thread, routes a message on an interrupted thread to the pending
 item as its answer (``Command(resume=...)``), never as a second run beside it, and passes the
 runtime context again on every run (LangGraph does not checkpoint it). A thread whose last run
-died mid-way (a crash) is finished first, reconciling any write that may have been sent.
+died mid-way (a crash) is finished first; the write ledger tells what became of a write it may
+have sent.
+
+A conversation belongs to the (tenant, user, connection) that started it: checkpoints are kept
+per tenant (``{tenant}/{thread}``), so another tenant's identical thread id is simply another
+conversation, and within the tenant anyone else is answered as if the thread did not exist
+(or, when something is pending, told that only the requester can answer it, without its values).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,8 +31,10 @@ from agent.audit import AuditLog, AuditScope, audit_hook, scoped
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event
 from agent.graph import build_graph
+from agent.ledger import MemoryWriteLedger, WriteLedger
 from agent.nodes.common import iso
 from agent.nodes.deps import Deps
+from agent.nodes.interpret import same_person
 from agent.owners import OwnerLookup
 from agent.planners.base import Planner
 from agent.state import PendingRequest, Requester, ResumeValue, new_request
@@ -49,6 +57,8 @@ class Incoming:
         edit: The UI's edit-before-approve, ``{property: value}``.
         by_user_id: Sent by another Alysio user of the tenant (default: the context's user).
         by_email: That user's email.
+        confirmation_id: The confirmation a button press or edit was shown with.
+        version: The version of it the user saw (an older one is refused and the current shown).
     """
 
     text: str | None = None
@@ -56,6 +66,8 @@ class Incoming:
     edit: dict[str, str] | None = None
     by_user_id: str | None = None
     by_email: str | None = None
+    confirmation_id: str | None = None
+    version: int | None = None
 
 
 class ThreadLocks(Protocol):
@@ -96,6 +108,11 @@ class AgentService:
         locks: Per-thread serialisation (in-process by default).
         owners: "me"/names/"my team" → owner ids; the identity store's ``IdentityLookup`` in a
             service built from the settings (default: the client's owners list, cached).
+        ledger: Claims of approved steps and owners of threads, shared by every process (default:
+            in memory, for one process).
+        max_writes: The most writes one approval may carry.
+        write_lease_seconds: See :class:`agent.nodes.deps.Deps`.
+        sleep: How waiting is done (tests pass a fake).
     """
 
     def __init__(
@@ -108,11 +125,25 @@ class AgentService:
         confirmation_ttl: timedelta = timedelta(hours=24),
         locks: ThreadLocks | None = None,
         owners: OwnerLookup | None = None,
+        ledger: WriteLedger | None = None,
+        max_writes: int = 5,
+        write_lease_seconds: float = 15.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client
         self.planner = planner
         self.audit = audit
-        self.deps = Deps(client, planner, confirmation_ttl=confirmation_ttl)
+        self.ledger = ledger or MemoryWriteLedger(client.clock)
+        self.deps = Deps(
+            client,
+            planner,
+            confirmation_ttl=confirmation_ttl,
+            ledger=self.ledger,
+            max_writes=max_writes,
+            write_lease_seconds=write_lease_seconds,
+            sleep=sleep,
+            audit=audit,
+        )
         if owners is not None:
             self.deps.owners = owners
         self.graph = build_graph(checkpointer or InMemorySaver(), deps=self.deps)
@@ -122,16 +153,32 @@ class AgentService:
             client.add_request_hook(audit_hook(audit))
 
     @staticmethod
-    def _config(thread_id: str) -> RunnableConfig:
-        return {"configurable": {"thread_id": thread_id}}
+    def _config(ctx: AgentContext, thread_id: str) -> RunnableConfig:
+        # Checkpoints are kept per tenant: another tenant's same thread id is another conversation.
+        return {"configurable": {"thread_id": f"{ctx.tenant_id}/{thread_id}"}}
 
-    async def pending(self, thread_id: str) -> dict[str, Any] | None:
+    async def _owned(self, thread_id: str, ctx: AgentContext, sender: Requester) -> bool | None:
+        """Whether ``sender`` owns the thread (None: the thread does not exist yet)."""
+        owner = await self.ledger.thread_owner(ctx.tenant_id, thread_id)
+        if owner is None:
+            return None
+        return owner.credential_id == ctx.credential_id and same_person(
+            sender, {"user_id": owner.user_id, "email": owner.email}
+        )
+
+    async def pending(self, thread_id: str, ctx: AgentContext) -> dict[str, Any] | None:
         """What the thread waits for (the confirmation or question payload), if anything.
 
-        The payload is a ``ConfirmationRequest`` or a ``ClarifyRequest`` (``agent.state``), returned
+        Only the thread's owner sees it; for anyone else the thread has nothing pending. The
+        payload is a ``ConfirmationRequest`` or a ``ClarifyRequest`` (``agent.state``), returned
         as a plain dict.
         """
-        snapshot = await self.graph.aget_state(self._config(thread_id))
+        if not await self._owned(thread_id, ctx, _sender(ctx, Incoming())):
+            return None
+        return await self._pending(ctx, thread_id)
+
+    async def _pending(self, ctx: AgentContext, thread_id: str) -> dict[str, Any] | None:
+        snapshot = await self.graph.aget_state(self._config(ctx, thread_id))
         for task in snapshot.tasks:
             for intr in task.interrupts:
                 return dict(intr.value)
@@ -139,8 +186,24 @@ class AgentService:
 
     async def handle(self, thread_id: str, ctx: AgentContext, incoming: Incoming) -> list[Event]:
         """Handle one user turn on a thread and return what to say."""
-        async with self._locks.lock(thread_id):
+        async with self._locks.lock(f"{ctx.tenant_id}/{thread_id}"):
             try:
+                sender = _sender(ctx, incoming)
+                owned = await self._owned(thread_id, ctx, sender)
+                if owned is False:
+                    return await self._not_theirs(thread_id, ctx)
+                if owned is None:
+                    if incoming.text is None:
+                        return [
+                            _error("not_found", "There is nothing waiting for approval on this conversation.")
+                        ]
+                    await self.ledger.bind_thread(
+                        ctx.tenant_id,
+                        thread_id,
+                        user_id=sender["user_id"],
+                        email=sender["email"],
+                        credential_id=ctx.credential_id,
+                    )
                 return await self._handle(thread_id, ctx, incoming)
             except Exception:  # the thread stays resumable; the user gets a plain message, not a traceback
                 log.exception("turn failed on thread %s", thread_id)
@@ -152,18 +215,31 @@ class AgentService:
                     )
                 ]
 
+    async def _not_theirs(self, thread_id: str, ctx: AgentContext) -> list[Event]:
+        """Someone other than the owner: a pending item is not theirs to answer; else no such thread."""
+        owner = await self.ledger.thread_owner(ctx.tenant_id, thread_id)
+        if (
+            owner is not None
+            and owner.credential_id == ctx.credential_id
+            and await self._pending(ctx, thread_id)
+        ):
+            return [
+                _error(
+                    "not_requester",
+                    "Only the person who asked can answer this; it is still waiting for them.",
+                )
+            ]
+        return [_error("not_found", f"There is no conversation {thread_id}.")]
+
     async def _handle(self, thread_id: str, ctx: AgentContext, incoming: Incoming) -> list[Event]:
-        config = self._config(thread_id)
-        by: Requester = {
-            "user_id": incoming.by_user_id or ctx.user_id,
-            "email": incoming.by_email or ("" if incoming.by_user_id else ctx.user_email),
-        }
+        config = self._config(ctx, thread_id)
+        by = _sender(ctx, incoming)
         events: list[Event] = []
         snapshot = await self.graph.aget_state(config)
         interrupted = any(task.interrupts for task in snapshot.tasks)
         if snapshot.next and not interrupted:
-            # The last run died mid-way: finish it (reconciling a write that may have been sent).
-            events += await self._recover(thread_id, ctx, snapshot.next)
+            # The last run died mid-way: finish it (the ledger knows what became of its write).
+            events += await self._run(thread_id, ctx, None)
             if incoming.text is None:
                 return events  # the click was for the run just finished
             snapshot = await self.graph.aget_state(config)
@@ -181,6 +257,8 @@ class AgentService:
             ]
         if interrupted:
             resume: ResumeValue = {"by": by, "at": iso(ctx.clock())}
+            if incoming.confirmation_id is not None:
+                resume["confirmation"] = {"id": incoming.confirmation_id, "version": incoming.version or 0}
             if incoming.action is not None:
                 resume["action"] = incoming.action
             elif incoming.edit is not None:
@@ -195,21 +273,13 @@ class AgentService:
             ]
         return events + await self._run(thread_id, ctx, new_request(text, by))
 
-    async def _recover(self, thread_id: str, ctx: AgentContext, next_nodes: tuple[str, ...]) -> list[Event]:
-        config = self._config(thread_id)
-        if "send_step" in next_nodes:
-            # The step's idempotency key is in the checkpoint but its result is not: the request
-            # may have reached HubSpot. Mark the run as recovering so send_step reconciles first.
-            await self.graph.aupdate_state(config, {"recovering": True}, as_node="begin_step")
-        return await self._run(thread_id, ctx, None)
-
     async def _run(self, thread_id: str, ctx: AgentContext, graph_input: Any) -> list[Event]:
         events: list[Event] = []
         interrupts: list[Any] = []
         with scoped(AuditScope(thread_id=thread_id)):
             async for mode, chunk in self.graph.astream(
                 graph_input,
-                self._config(thread_id),
+                self._config(ctx, thread_id),
                 context=ctx,
                 stream_mode=_STREAM_MODES,
                 durability=_DURABILITY,
@@ -226,3 +296,11 @@ class AgentService:
             else:
                 events.append(Event(type="clarify", text=payload["question"], pending=payload))
         return events
+
+
+def _sender(ctx: AgentContext, incoming: Incoming) -> Requester:
+    """Who sent a turn: the context's user, or another user of the tenant named by the turn."""
+    return {
+        "user_id": incoming.by_user_id or ctx.user_id,
+        "email": incoming.by_email or ("" if incoming.by_user_id else ctx.user_email),
+    }

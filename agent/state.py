@@ -142,19 +142,28 @@ class ProposedStep(Step):
     changes: list[Change]
 
 
+class ConfirmationRef(TypedDict):
+    """Which confirmation a button press answers: its id and the version the user saw."""
+
+    id: str
+    version: int
+
+
 class ConfirmationRequest(TypedDict):
     """The pending confirmation: kept in state as ``proposal`` and sent as ``confirm``'s interrupt
-    payload. ``approved_by`` is set when the requester approves."""
+    payload. ``id`` stays the same while the user edits it; ``version`` counts the versions shown
+    (an approval of an older version is refused). ``approved_by`` is who approved, once they did."""
 
     kind: Literal["confirm"]
     id: str
+    version: int
     question: str
     summary: str
     steps: list[ProposedStep]
     requester: Requester
     created_at: str
     expires_at: str
-    approved_by: str | None
+    approved_by: Requester | None
 
 
 PendingRequest = ConfirmationRequest | ClarifyRequest
@@ -165,11 +174,13 @@ class _ReplyBody(TypedDict, total=False):
     text: str
     action: Literal["approve", "reject"]
     edit: dict[str, str]
+    confirmation: ConfirmationRef
 
 
 class ResumeValue(_ReplyBody):
     """A channel's answer to an interrupt (``Command(resume=...)``): one of ``text`` (a message),
-    ``action`` (a button) or ``edit`` (``{property: value}``), who sent it and when (ISO)."""
+    ``action`` (a button) or ``edit`` (``{property: value}``), who sent it and when (ISO). Buttons
+    carry the ``confirmation`` (id and version) they were shown with."""
 
     by: Requester
     at: str
@@ -198,7 +209,7 @@ class StepResult(TypedDict):
 class ExecutionRecord(TypedDict):
     """An approved step's idempotency record: written before sending, completed after."""
 
-    status: Literal["sending", "done", "failed"]
+    status: Literal["sending", "done", "failed", "unknown"]
     index: int
     started_at: str
     result: NotRequired[StepResult]
@@ -266,7 +277,6 @@ class AgentState(TypedDict, total=False):
         recent: Records the conversation touched, most recent first (for "that deal", "her").
         last_question: The last read the user asked (``Question`` JSON), for follow-ups about
             "those" deals.
-        recovering: Set by the service when it resumes a run that died mid-write.
     """
 
     message: str
@@ -282,7 +292,6 @@ class AgentState(TypedDict, total=False):
     notes: list[str]
     recent: list[RecordRef]
     last_question: JSON | None
-    recovering: bool
 
 
 def new_request(message: str, requester: Requester, plan: JSON | None = None) -> AgentState:
@@ -299,7 +308,6 @@ def new_request(message: str, requester: Requester, plan: JSON | None = None) ->
         reply=None,
         outcome=None,
         notes=[],
-        recovering=False,
     )
 
 

@@ -435,7 +435,7 @@ async def _run_turns(
         if turn.advance is not None:
             clock.advance(turn.advance)
         tracker.turn = index
-        pending_before = await service.pending(thread)
+        pending_before = await service.pending(thread, base_ctx)
         start_len = len(log)
         calls_before = int(getattr(planner, "model_calls", 0))
         ctx = replace(base_ctx, now=clock())
@@ -451,7 +451,7 @@ async def _run_turns(
         requests = list(log[start_len:])
         hubspot = [r for r in requests if is_hubspot(r)]
         writes = [r for r in hubspot if is_write(r)]
-        pending_after = await service.pending(thread)
+        pending_after = await service.pending(thread, base_ctx)
         turn_result = TurnResult(
             index=index,
             label=turn.label,

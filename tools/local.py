@@ -60,6 +60,7 @@ def open_local_portal(
     sleep: Any = None,
     state_path: Path | None = None,
     paragon_keys: tuple[str, str] | None = None,
+    credential_id: str | None = None,
 ) -> LocalPortal:
     """Build an in-process sandbox portal and a client acting as ``user_id`` through its Paragon proxy.
 
@@ -79,6 +80,8 @@ def open_local_portal(
         paragon_keys: ``(private PEM, public PEM)`` of the Paragon signing key; None makes a new
             pair. Runs of many portals (the eval harness) share one pair, since making a key
             costs more than a whole case.
+        credential_id: The connection's credential id (default: a new one); processes that share a
+            ``state_path`` and continue each other's conversations pass the same one.
     """
     granted = tuple(scopes)
     private_pem, public_pem = paragon_keys if paragon_keys is not None else (None, None)
@@ -88,7 +91,8 @@ def open_local_portal(
     sandbox = app.sandbox
     signing_key = private_pem or sandbox.paragon_private_key_pem
     assert signing_key is not None  # create_app made the pair when none was given
-    credential_id = sandbox.add_connection(user_id, scopes=granted) if connected else None
+    if connected:
+        credential_id = sandbox.add_connection(user_id, credential_id=credential_id, scopes=granted)
     base = settings or load_settings()
     local_settings = base.model_copy(
         update={

@@ -71,24 +71,32 @@ class Settings(BaseSettings):
     hubspot_scopes: Annotated[tuple[str, ...], NoDecode] = ALL_SCOPES
 
     # Client-side rate limiting per portal (HubSpot: 100-190 req / 10 s, search 5 req / s)
-    rate_limit_requests: int = Field(default=100, ge=1)
-    rate_limit_window_seconds: float = Field(default=10.0, gt=0)
-    rate_limit_search_per_second: int = Field(default=4, ge=1)
-    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    rate_limit_requests: int = Field(default=100, ge=1, le=100_000)
+    rate_limit_window_seconds: float = Field(default=10.0, gt=0, le=3600)
+    rate_limit_search_per_second: int = Field(default=4, ge=1, le=1000)
+    http_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     max_retries: int = Field(default=4, ge=0, le=10)
+    # A create whose answer was lost: how long HubSpot may still be carrying it out, and how long
+    # search may lag behind it, before the agent concludes it did not happen (and sends it again)
+    write_settle_seconds: float = Field(default=10.0, ge=0, le=600)
+    search_lag_seconds: float = Field(default=5.0, ge=0, le=600)
+    # A claim on an approved write is its sender's while renewed; a dead sender's lapses after this
+    write_lease_seconds: float = Field(default=15.0, gt=0, le=600)
+    # The most writes one approval may carry (more is refused as bulk)
+    max_writes_per_approval: int = Field(default=5, ge=1, le=50)
 
     # Planner: "openai" needs a key; unset = openai when a key is set, else the offline planner
     planner: Literal["offline", "openai"] | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None  # any OpenAI-compatible endpoint
     openai_model: str = "gpt-4.1-mini"
-    openai_timeout_seconds: float = Field(default=60.0, gt=0)
+    openai_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
 
     # Local storage (SQLite by default): conversations' checkpoints and the audit log
     data_dir: Path = Path("~/.alysio")
     checkpoint_path: Path | None = None  # default: {data_dir}/checkpoints.sqlite
     audit_path: Path | None = None  # default: {data_dir}/audit.sqlite
-    confirmation_ttl_hours: float = Field(default=24.0, gt=0)
+    confirmation_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
 
     # The default chat user (the demo portal's owner Alex Rivera)
     tenant_id: str = "t-demo"
@@ -159,9 +167,9 @@ class Settings(BaseSettings):
             return self.planner
         return "openai" if self.openai_api_key is not None else "offline"
 
-    def storage_path(self, which: Literal["checkpoints", "audit"]) -> Path:
-        """Where the SQLite file of conversations or of the audit log lives."""
-        chosen = self.checkpoint_path if which == "checkpoints" else self.audit_path
+    def storage_path(self, which: Literal["checkpoints", "audit", "ledger"]) -> Path:
+        """Where the SQLite file of conversations, of the audit log or of the write ledger lives."""
+        chosen = {"checkpoints": self.checkpoint_path, "audit": self.audit_path}.get(which)
         return (chosen or self.data_dir / f"{which}.sqlite").expanduser()
 
     def signing_key_pem(self) -> str:

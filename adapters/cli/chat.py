@@ -61,8 +61,8 @@ class ChatService(Protocol):
         """Handle one user turn and return what to say."""
         ...
 
-    async def pending(self, thread_id: str) -> dict[str, Any] | None:
-        """What the thread waits for, if anything."""
+    async def pending(self, thread_id: str, ctx: AgentContext) -> dict[str, Any] | None:
+        """What the thread waits for, if anything (only its owner sees it)."""
         ...
 
 
@@ -100,7 +100,7 @@ class ChatSession:
 
     async def pending(self) -> dict[str, Any] | None:
         """What the conversation waits for."""
-        return await self.service.pending(self.thread_id)
+        return await self.service.pending(self.thread_id, self.ctx)
 
 
 def chat_settings(options: ChatOptions) -> Settings:

@@ -1,50 +1,39 @@
 """``begin_step`` / ``send_step``: each approved write exactly once.
 
 ``begin_step`` records the step's idempotency key (``{proposal id}:{index}``) and its start time
-in the checkpoint; the graph runs with durability ``sync``, so that record is on disk before
-``send_step`` sends anything. ``send_step`` stores the returned id. When a run died between the
-two (the request may or may not have reached HubSpot), the service resumes it with
-``recovering`` set, and ``send_step`` first looks in HubSpot for what the lost attempt did:
-a create is searched for by its sent properties created since the attempt began; PATCH and the
-association PUT are idempotent; a merge is checked by reading both companies.
+in the checkpoint; ``send_step`` hands the step to :class:`agent.sending.StepSender`, which claims
+it in the write ledger before sending (so one process sends it, however many answer the same
+approval), reconciles what a dead process may have sent, refuses to write over values that
+changed since they were shown, and settles the outcome: done, failed, or unknown (never resent).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any, Literal
+from urllib.parse import quote
 
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from agent.audit import AuditScope, audit_scope, scoped
+from agent.audit import AuditEntry, AuditScope, audit_scope, scoped
 from agent.context import AgentContext
-from agent.nodes.common import conn_of, iso, outcome_from_error, parse_iso, reply_outcome
+from agent.nodes.common import conn_of, emit, error_outcome, event_of, iso, outcome_from_error, reply_outcome
 from agent.nodes.deps import Deps
+from agent.nodes.proposing import changes_of, describe_step
+from agent.sending import Sent, StepSender, step_key
 from agent.state import (
     AgentState,
     ConfirmationRequest,
+    ErrorOutcome,
     ExecutionRecord,
     ProposedStep,
-    Ref,
     ReplyOutcome,
     Step,
-    StepResult,
-    Target,
     WriteRecord,
 )
-from tools.hubspot import Connection, HubSpotError, NotFound, ObjectType, record_url
-from tools.hubspot.models import AssociationInput, CrmObject, Filter, FilterGroup, SearchRequest
-from tools.hubspot.types import ACTIVITY_TYPES, singular
-
-_MATCH_MAX = 5
-_SKEW = timedelta(seconds=60)
-_IDENTITY_FIRST = ("email", "domain", "name", "dealname", "firstname", "lastname", "hs_task_subject")
-
-
-def step_key(proposal: ConfirmationRequest, index: int) -> str:
-    """The idempotency key of an approved step."""
-    return f"{proposal['id']}:{index}"
+from tools.hubspot import ObjectType, record_url
+from tools.hubspot.types import OBJECT_TYPE_IDS, singular
 
 
 def _next_index(state: AgentState) -> int | None:
@@ -80,112 +69,37 @@ def _url(ctx: AgentContext, object_type: ObjectType, record_id: str) -> str | No
     return record_url(ctx.ui_domain, ctx.portal_id, object_type, record_id) if ctx.portal_id else None
 
 
-def _ref_id(ref: Ref, proposal: ConfirmationRequest, execution: dict[str, ExecutionRecord]) -> str:
-    if "step" in ref:
-        return str(execution[step_key(proposal, ref["step"])]["result"]["id"])
-    return str(ref["id"])
+def _search_url(ctx: AgentContext, object_type: ObjectType, query: str) -> str | None:
+    """Where to look in HubSpot's web app for a record whose creation could not be confirmed."""
+    if not ctx.portal_id:
+        return None
+    type_id = OBJECT_TYPE_IDS[object_type]
+    return f"https://{ctx.ui_domain}/contacts/{ctx.portal_id}/objects/{type_id}/views/all/list?query={quote(query)}"
 
 
-def _target(step: Step) -> Target:
-    """The record an update, link or merge acts on (only a create has none)."""
-    target = step["target"]
-    if target is None:
-        raise ValueError(f"a {step['op']} step without a target")
-    return target
-
-
-def _merge_ids(step: Step) -> tuple[str, str]:
-    """(the company kept, the duplicate merged into it)."""
-    merge_from = step["merge_from"]
-    if merge_from is None:
-        raise ValueError("a merge step without the duplicate")
-    return _target(step)["id"], merge_from["id"]
-
-
-def _created_property(object_type: ObjectType) -> str:
-    return "hs_createdate" if object_type in ACTIVITY_TYPES else "createdate"
-
-
-async def _find_created(
-    deps: Deps, conn: Connection, object_type: ObjectType, properties: dict[str, str], started_at: str
-) -> CrmObject | None:
-    """The record a lost create attempt made, if HubSpot has it."""
-    usable = [
-        (k, v)
-        for k, v in properties.items()
-        if v and len(v) <= 256 and k != "hs_timestamp" and not k.endswith(("date", "_time")) and "\n" not in v
-    ]
-    usable.sort(
-        key=lambda kv: _IDENTITY_FIRST.index(kv[0]) if kv[0] in _IDENTITY_FIRST else len(_IDENTITY_FIRST)
-    )
-    since = int((parse_iso(started_at) - _SKEW).timestamp() * 1000)
-    filters = [Filter(property_name=k, operator="EQ", value=v) for k, v in usable[:_MATCH_MAX]]
-    filters.append(Filter(property_name=_created_property(object_type), operator="GTE", value=str(since)))
-    page = await deps.client.search(
-        conn, object_type, SearchRequest(filter_groups=[FilterGroup(filters=filters)], limit=1)
-    )
-    return page.results[0] if page.results else None
-
-
-async def _reconcile(deps: Deps, conn: Connection, step: Step, started_at: str) -> CrmObject | None:
-    """What a lost attempt of ``step`` already did in HubSpot (None: send it)."""
-    if step["op"] == "create":
-        return await _find_created(deps, conn, step["object_type"], step["properties"], started_at)
-    if step["op"] == "merge":
-        kept, duplicate = _merge_ids(step)
-        try:
-            first = await deps.client.get_object(conn, "companies", kept)
-            second = await deps.client.get_object(conn, "companies", duplicate)
-        except NotFound:
-            return None
-        return first if first.id == second.id else None
-    return None  # PATCH and the association PUT are idempotent: sending again is safe
-
-
-async def _send(
-    deps: Deps,
-    conn: Connection,
-    step: Step,
-    proposal: ConfirmationRequest,
-    execution: dict[str, ExecutionRecord],
-) -> StepResult:
-    object_type = step["object_type"]
-    op = step["op"]
-    if op == "create":
-        associations = [
-            AssociationInput.default(object_type, ref["object_type"], _ref_id(ref, proposal, execution))
-            for ref in step["associations"]
-        ]
-        record = await deps.client.create(conn, object_type, step["properties"], associations)
-        return {"id": record.id}
-    if op == "update":
-        record = await deps.client.update(conn, object_type, _target(step)["id"], step["properties"])
-        return {"id": record.id}
-    if op == "associate":
-        ref = step["associations"][0]
-        from_id = _ref_id(_target(step), proposal, execution)
-        await deps.client.associate_default(
-            conn, object_type, from_id, ref["object_type"], _ref_id(ref, proposal, execution)
-        )
-        return {"id": from_id}
-    record = await deps.client.merge_companies(conn, *_merge_ids(step))
-    return {"id": record.id}
-
-
-def _diff(step: Step) -> dict[str, Any]:
+def _diff(step: Step, before: dict[str, str | None] | None = None) -> dict[str, Any]:
     if step["op"] in ("create", "update"):
-        return {p: {"old": step["old"].get(p), "new": v} for p, v in step["properties"].items()}
+        old = before if before is not None else step["old"]
+        return {p: {"old": old.get(p), "new": v} for p, v in step["properties"].items()}
     if step["op"] == "associate":
         ref = step["associations"][0]
         return {"association": {"to": ref["object_type"], "id": ref.get("id"), "step": ref.get("step")}}
-    kept, duplicate = _merge_ids(step)
-    return {"merge": {"primary": kept, "merged": duplicate}}
+    target, merge_from = step["target"], step["merge_from"]
+    return {
+        "merge": {
+            "primary": target.get("id") if target else None,
+            "merged": merge_from["id"] if merge_from else None,
+        }
+    }
+
+
+def _thread_key() -> str:
+    return str(get_config().get("configurable", {}).get("thread_id", ""))
 
 
 async def send_step(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
-    """Send the step ``begin_step`` recorded (after reconciling, when resuming a lost attempt)."""
+    """Send the step ``begin_step`` recorded, exactly once (see :mod:`agent.sending`)."""
     ctx = runtime.context
-    conn = conn_of(ctx)
     proposal = state.get("proposal")
     index = _next_index(state)
     assert proposal is not None and index is not None  # begin_step routed here only with a step to do
@@ -193,31 +107,135 @@ async def send_step(state: AgentState, runtime: Runtime[AgentContext], deps: Dep
     step: ProposedStep = proposal["steps"][index]
     execution = dict(state.get("execution", {}))
     record = execution[key].copy()
+    approver = proposal["approved_by"]
     outer = audit_scope.get() or AuditScope()
-    scope = replace(outer, approved_by=proposal.get("approved_by"), diff=_diff(step), step=key)
-    try:
-        with scoped(scope):
-            result: StepResult | None = None
-            if state.get("recovering"):
-                found = await _reconcile(deps, conn, step, record["started_at"])
-                if found is not None:
-                    result = {"id": found.id, "reconciled": True}
-            if result is None:
-                result = await _send(deps, conn, step, proposal, execution)
-    except HubSpotError as exc:
-        execution[key] = {**record, "status": "failed", "error": exc.kind}
-        outcome = outcome_from_error(exc)
-        done = _writes(state, execution)
-        if done:
-            outcome["message"] = f"{outcome['message']} (Done before the failure: {_links_text(done)}.)"
-        return {"execution": execution, "outcome": outcome, "recovering": False, "proposal": None}
-    result["url"] = _url(ctx, step["object_type"], result["id"])
-    execution[key] = {**record, "status": "done", "result": result}
-    return {"execution": execution, "recovering": False}
+    scope = replace(
+        outer,
+        approved_by=approver["user_id"] if approver else None,
+        approver_email=approver["email"] if approver else None,
+        diff=_diff(step),
+        step=key,
+    )
+    sender = StepSender(
+        deps.client,
+        deps.ledger,
+        conn_of(ctx),
+        _thread_key(),
+        lease_seconds=deps.write_lease_seconds,
+        sleep=deps.sleep,
+    )
+    with scoped(scope):
+        sent = await sender.send(key, proposal, index, execution)
+    if sent.status == "done" and sent.result is not None:
+        result = sent.result
+        result["url"] = _url(ctx, step["object_type"], result["id"])
+        execution[key] = {**record, "status": "done", "result": result}
+        return {"execution": execution}
+    if sent.status == "stale":
+        return _show_again(runtime, proposal, index, sent)
+    assert sent.error is not None
+    execution[key] = {
+        **record,
+        "status": "failed" if sent.status == "failed" else "unknown",
+        "error": sent.error.kind,
+    }
+    if sent.status == "unknown":
+        outcome = _unknown_outcome(ctx, step)
+        await _audit_unknown(deps, ctx, scope, step, sent)
+    else:
+        outcome = outcome_from_error(sent.error)
+    done = _writes(state, execution)
+    if done:
+        outcome["message"] = f"{outcome['message']} (Done before that: {_links_text(done)}.)"
+    return {"execution": execution, "outcome": outcome, "proposal": None}
 
 
-async def route_after_send(state: AgentState) -> Literal["begin_step", "respond"]:
-    return "respond" if state.get("outcome") else "begin_step"
+def _show_again(
+    runtime: Runtime[AgentContext], proposal: ConfirmationRequest, index: int, sent: Sent
+) -> AgentState:
+    """An update whose fields changed since they were shown: nothing was sent; ask again with today's values."""
+    step = proposal["steps"][index]
+    changed = [
+        f"{p} is now {sent.current.get(p) or '(empty)'} (it was {step['old'].get(p) or '(empty)'})"
+        for p in step["properties"]
+        if (sent.current.get(p) or "") != (step["old"].get(p) or "")
+    ]
+    fresh: ProposedStep = {**step, "old": {p: sent.current.get(p) for p in step["properties"]}}
+    fresh["changes"] = changes_of(fresh)
+    steps = list(proposal["steps"])
+    steps[index] = fresh
+    again: ConfirmationRequest = {
+        **proposal,
+        "version": proposal["version"] + 1,
+        "steps": steps,
+        "summary": "\n".join(describe_step(s) for s in steps),
+        "approved_by": None,
+    }
+    emit(
+        runtime,
+        event_of(
+            reply_outcome(
+                f"{singular(step['object_type']).capitalize()} {step['label']} changed in HubSpot since you saw it: "
+                f"{'; '.join(changed)}. Nothing was written."
+            )
+        ),
+    )
+    return {"proposal": again}
+
+
+def _unknown_outcome(ctx: AgentContext, step: Step) -> ErrorOutcome:
+    kind = singular(step["object_type"])
+    what = {"create": f"the new {kind} {step['label']} was created",
+            "update": f"{kind} {step['label']} was updated",
+            "associate": f"{kind} {step['label']} was linked",
+            "merge": "the companies were merged"}[step["op"]]  # fmt: skip
+    link = _search_url(ctx, step["object_type"], step["label"]) if step["op"] == "create" else None
+    where = f" Look for it in HubSpot: {link}" if link else " Check the record in HubSpot."
+    return error_outcome(
+        "unknown",
+        f"HubSpot did not confirm whether {what}, and I could not find out, so I did not send it again.{where}",
+        action="Ask again only if it is not there; I won't resend it on my own.",
+    )
+
+
+async def _audit_unknown(deps: Deps, ctx: AgentContext, scope: AuditScope, step: Step, sent: Sent) -> None:
+    if deps.audit is None:
+        return
+    await deps.audit.record(
+        AuditEntry(
+            time=iso(ctx.clock()),
+            tenant_id=ctx.tenant_id,
+            user_id=ctx.user_id,
+            thread_id=scope.thread_id,
+            operation="outcome",
+            method="",
+            path_template="",
+            object_type=step["object_type"],
+            ids=[],
+            scopes=[],
+            status=None,
+            correlation_id=None,
+            latency_ms=0.0,
+            error_kind="unknown",
+            approved_by=scope.approved_by,
+            diff=scope.diff,
+            step=scope.step,
+            credential_id=ctx.credential_id,
+            extra={
+                "message": sent.error.message if sent.error else "",
+                "approver_email": scope.approver_email,
+            },
+        )
+    )
+
+
+async def route_after_send(state: AgentState) -> Literal["begin_step", "confirm", "respond"]:
+    if state.get("outcome"):
+        return "respond"
+    proposal = state.get("proposal")
+    if proposal is not None and proposal["approved_by"] is None:
+        return "confirm"  # shown again with today's values: it needs a new approval
+    return "begin_step"
 
 
 def _writes(state: AgentState, execution: dict[str, ExecutionRecord]) -> list[WriteRecord]:

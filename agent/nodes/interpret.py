@@ -76,18 +76,38 @@ async def interpret(state: AgentState, runtime: Runtime[AgentContext], deps: Dep
     by = reply.get("by")
     by_user = by.get("user_id") if by else None
     requester: Requester = (state.get("requester") or {"user_id": "", "email": ""}).copy()
-    if by_user and by_user != requester["user_id"]:
+    if by is not None and not same_person(by, requester):
+        # Nothing of what is pending is shown to them (the service withholds the payload too).
         emit(
             runtime,
             event_of(
                 error_outcome(
                     "not_requester",
-                    f"Only {requester.get('email') or 'the person who asked'} can answer this; it is still waiting for them.",
+                    "Only the person who asked can answer this; it is still waiting for them.",
                 )
             ),
         )
         return {"reply": {"next": back}}
     proposal = state.get("proposal")
+    shown = reply.get("confirmation")
+    if (
+        pending == "confirm"
+        and proposal is not None
+        and shown is not None
+        and (shown.get("id") != proposal["id"] or shown.get("version") != proposal["version"])
+    ):
+        # A button of a version that was edited since: never approve what the user did not see.
+        emit(
+            runtime,
+            event_of(
+                error_outcome(
+                    "conflict",
+                    "That was for an earlier version of this change, so nothing was written. "
+                    "Here is the current one:",
+                )
+            ),
+        )
+        return {"reply": {"next": "confirm"}}
     if (
         pending == "confirm"
         and proposal is not None
@@ -119,10 +139,10 @@ def _on_confirm(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
     proposal = state.get("proposal")
     assert proposal is not None  # interpret reads a confirm reply only while a proposal is pending
     if answer.decision == "approve":
-        requester = state.get("requester")
+        by = (state.get("reply") or {}).get("by") or state.get("requester")
         approved: ConfirmationRequest = {
             **proposal,
-            "approved_by": requester.get("user_id") if requester else None,
+            "approved_by": {"user_id": by["user_id"], "email": by["email"]} if by else None,
         }
         return {"proposal": approved, "reply": {"next": "begin_step"}}
     if answer.decision in ("reject", "cancel"):
@@ -185,6 +205,14 @@ def _on_clarify(state: AgentState, runtime: Runtime[AgentContext], answer: Answe
         ),
     )
     return {"reply": {"next": "clarify"}}
+
+
+def same_person(by: Requester, requester: Requester) -> bool:
+    """Whether a reply comes from the requester: the same user id, and the same email when both are known."""
+    if by.get("user_id") != requester.get("user_id"):
+        return False
+    mine, theirs = (by.get("email") or "").strip().lower(), (requester.get("email") or "").strip().lower()
+    return not (mine and theirs) or mine == theirs
 
 
 async def route_after_interpret(state: AgentState) -> Next:

@@ -60,6 +60,10 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+CLEARED = "(cleared)"
+"""How an emptied value is shown: never as a blank."""
+
+
 class InvalidValue(ValueError):
     """A value the user gave cannot be written as is."""
 
@@ -305,7 +309,7 @@ def describe_step(step: Step) -> str:
     shown = step.get("display", {})
 
     def fmt(prop: str, value: Any) -> str:
-        return f"{prop} = {shown.get(prop, value)}"
+        return f"{prop} = {shown.get(prop, value) or CLEARED}"
 
     if step["op"] == "create":
         fields = ", ".join(fmt(p, v) for p, v in step["properties"].items())
@@ -313,7 +317,7 @@ def describe_step(step: Step) -> str:
         return f"Create {kind}: {fields}" + (f"; linked to {links}" if links else "")
     if step["op"] == "update":
         changes = ", ".join(
-            f"{p}: {step['old'].get(p) or '(empty)'} → {shown.get(p, v)}"
+            f"{p}: {step['old'].get(p) or '(empty)'} → {shown.get(p, v) or CLEARED}"
             for p, v in step["properties"].items()
         )
         return f"Update {kind} {step['label']}: {changes}"
@@ -339,7 +343,7 @@ def changes_of(step: Step) -> list[Change]:
             "property": p,
             "old": step["old"].get(p) if step["op"] == "update" else None,
             "new": v,
-            "display": shown.get(p, v),
+            "display": shown.get(p, v) or CLEARED,
         }
         for p, v in step["properties"].items()
     ]
@@ -365,12 +369,23 @@ async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
                 scopes=missing,
             )
         }
+    if len(steps) > deps.max_writes:
+        # Whatever the planner returned: one approval never carries more than a few writes.
+        return {
+            "outcome": error_outcome(
+                "not_allowed",
+                f"That would make {len(steps)} changes at once; I make at most {deps.max_writes} per "
+                "approval, so nothing was written. Ask for them one record at a time (or a few at a time).",
+            )
+        }
     now = ctx.clock()
     lines = [describe_step(s) for s in steps]
     summary = "\n".join(lines)
+    earlier = state.get("proposal")  # an edit shows a new version of the same confirmation
     proposal: ConfirmationRequest = {
         "kind": "confirm",
-        "id": uuid.uuid4().hex,
+        "id": earlier["id"] if earlier else uuid.uuid4().hex,
+        "version": earlier["version"] + 1 if earlier else 1,
         "question": "Shall I make this change in HubSpot?"
         if len(steps) == 1
         else "Shall I make these changes in HubSpot?",

@@ -42,6 +42,8 @@ CALLS: dict[str, Call] = {
     "merge_companies": lambda c: c.merge_companies(CONN, "9001", "9002"),
     "associate_default": lambda c: c.associate_default(CONN, "contacts", "512", "companies", "9001"),
     "paragon_me": lambda c: c.paragon_me(CONN),
+    # Not an endpoint of its own: it searches (the search row), so it must send that row.
+    "find_created": lambda c: c.find_created(CONN, "deals", {"dealname": "X"}, since=0.0),
 }
 
 
@@ -84,6 +86,7 @@ async def test_every_client_operation_sends_its_tables_row(make_client: MakeClie
         else:
             assert request.url.path == row.path(projectId=PROJECT_ID)
     assert {r.operation for r in records} == set(BY_OPERATION)
+    assert records[-1].operation == "search"  # find_created's search
 
 
 def _string_constants_outside_docstrings(tree: ast.AST) -> list[str]:

@@ -19,6 +19,7 @@ from tools.hubspot.errors import (
     MissingScopes,
     NotAllowed,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     ReconnectRequired,
     SearchRuleViolation,
@@ -174,11 +175,19 @@ async def test_ambiguous_create_found_by_search_is_not_resent(
 ) -> None:
     create = router.post("/crm/v3/objects/deals").mock(side_effect=httpx.ReadTimeout("no answer"))
     search = router.post("/crm/v3/objects/deals/search").respond(
-        200, json=bodies.search_page(1, [bodies.record("777", dealname="Acme expansion")])
+        200,
+        json=bodies.search_page(
+            2,
+            [
+                # created in the window too, but another deal: never taken for ours
+                bodies.record("776", dealname="Acme expansion", amount="45000"),
+                bodies.record("777", dealname="Acme expansion", amount="50000.0"),
+            ],
+        ),
     )
     deal = await client.create(CONN, "deals", {"dealname": "Acme expansion", "amount": "50000"})
     assert deal.id == "777"
-    assert create.call_count == 1
+    assert create.call_count == 1 and search.call_count == 1
     [group] = json.loads(search.calls.last.request.content)["filterGroups"]
     assert {"propertyName": "dealname", "operator": "EQ", "value": "Acme expansion"} in group["filters"]
     assert {"propertyName": "amount", "operator": "EQ", "value": "50000"} in group["filters"]
@@ -186,8 +195,8 @@ async def test_ambiguous_create_found_by_search_is_not_resent(
     assert {"propertyName": "createdate", "operator": "GTE", "value": str(since)} in group["filters"]
 
 
-async def test_ambiguous_create_not_found_is_resent_once(
-    client: HubSpotClient, router: respx.MockRouter
+async def test_ambiguous_create_not_found_is_resent_after_hubspot_had_time_to_act_and_search_to_catch_up(
+    client: HubSpotClient, router: respx.MockRouter, fake_time: FakeTime
 ) -> None:
     create = router.post("/crm/v3/objects/notes")
     create.side_effect = [
@@ -195,21 +204,82 @@ async def test_ambiguous_create_not_found_is_resent_once(
         httpx.Response(201, json=bodies.record("88")),
     ]
     search = router.post("/crm/v3/objects/notes/search").respond(200, json=bodies.search_page(0, []))
+    started = fake_time.now
     note = await client.create(
         CONN, "notes", {"hs_note_body": "Called Jane", "hs_timestamp": "2026-03-02T10:00:00Z"}
     )
     assert note.id == "88"
-    assert create.call_count == 2 and search.call_count == 1
+    assert create.call_count == 2
+    # Searched again and again until the request surely settled and search caught up (10 s + 5 s).
+    assert search.call_count > 2
+    assert fake_time.now - started >= 15
     filters = json.loads(search.calls.last.request.content)["filterGroups"][0]["filters"]
     assert [f["propertyName"] for f in filters] == ["hs_note_body", "hs_createdate"]
 
 
-async def test_ambiguous_create_resent_once_only(client: HubSpotClient, router: respx.MockRouter) -> None:
+async def test_a_long_text_is_looked_up_by_its_words_and_compared_whole(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    body = "Long call notes. " + "Discussed the rollout schedule for the Pittsburgh warehouse in detail. " * 5
+    router.post("/crm/v3/objects/notes").mock(side_effect=httpx.ReadTimeout("no answer"))
+    search = router.post("/crm/v3/objects/notes/search").respond(
+        200,
+        json=bodies.search_page(
+            2,
+            [
+                bodies.record("90", hs_note_body="Another note about Pittsburgh warehouse rollout"),
+                bodies.record("91", hs_note_body=body),
+            ],
+        ),
+    )
+    note = await client.create(CONN, "notes", {"hs_note_body": body})
+    assert note.id == "91"
+    filters = json.loads(search.calls.last.request.content)["filterGroups"][0]["filters"]
+    assert {f["operator"] for f in filters[:-1]} == {"CONTAINS_TOKEN"}
+    assert {f["value"] for f in filters[:-1]} == {"Discussed", "Pittsburgh", "warehouse"}  # the longest words
+
+
+async def test_a_record_made_by_another_request_is_never_taken_for_ours(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    create = router.post("/crm/v3/objects/deals")
+    create.side_effect = [httpx.ReadTimeout("no answer"), httpx.Response(201, json=bodies.record("778"))]
+    router.post("/crm/v3/objects/deals/search").respond(
+        200, json=bodies.search_page(1, [bodies.record("777", dealname="Acme expansion")])
+    )
+    deal = await client.create(CONN, "deals", {"dealname": "Acme expansion"}, known_ids={"777"})
+    assert deal.id == "778" and create.call_count == 2
+
+
+async def test_nothing_to_compare_means_the_outcome_is_unknown_and_nothing_is_resent(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    create = router.post("/crm/v3/objects/tasks").mock(side_effect=httpx.ReadTimeout("no answer"))
+    search = router.post("/crm/v3/objects/tasks/search")
+    with pytest.raises(OutcomeUnknown):
+        await client.create(CONN, "tasks", {"hs_timestamp": "2026-03-02T10:00:00Z"})
+    assert create.call_count == 1 and search.call_count == 0
+
+
+async def test_a_failing_check_means_the_outcome_is_unknown(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
+    create = router.post("/crm/v3/objects/deals").mock(side_effect=httpx.ReadTimeout("no answer"))
+    router.post("/crm/v3/objects/deals/search").respond(403, json=bodies.MISSING_SCOPES)
+    with pytest.raises(OutcomeUnknown):
+        await client.create(CONN, "deals", {"dealname": "X"})
+    assert create.call_count == 1
+
+
+async def test_a_create_that_keeps_failing_is_sent_three_times_at_most(
+    client: HubSpotClient, router: respx.MockRouter
+) -> None:
     create = router.post("/crm/v3/objects/companies").respond(500, json=bodies.SERVER_ERROR)
     router.post("/crm/v3/objects/companies/search").respond(200, json=bodies.search_page(0, []))
-    with pytest.raises(UpstreamUnavailable):
+    with pytest.raises(UpstreamUnavailable) as caught:
         await client.create(CONN, "companies", {"name": "Acme"})
-    assert create.call_count == 2
+    assert create.call_count == 3
+    assert not caught.value.ambiguous  # each attempt was looked for: none made a record
 
 
 async def test_ambiguous_merge_that_happened_is_not_resent(

@@ -7,7 +7,7 @@ import os
 # Checkpoints must hold JSON-like state only: make LangGraph refuse anything else (read at import).
 os.environ.setdefault("LANGGRAPH_STRICT_MSGPACK", "true")
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,10 +74,15 @@ class Harness:
     audit: MemoryAuditLog
     thread: str = "t-1"
     log_start: int = 0
+    sleep: Callable[[float], Awaitable[None]] | None = None
     refs: dict[str, str] = field(default_factory=dict)
 
     async def say(self, text: str, **by: Any) -> list[Event]:
         return await self.turn(Incoming(text=text, **by))
+
+    async def pending(self) -> dict[str, Any] | None:
+        """What the conversation waits for, as its owner sees it."""
+        return await self.service.pending(self.thread, self.ctx)
 
     async def turn(self, incoming: Incoming) -> list[Event]:
         self.log_start = len(self.portal.sandbox.requests)
@@ -141,7 +146,7 @@ def build_harness(
 
     portal = open_local_portal(fixture, scopes=scopes, clock=clock, sleep=sleep, connected=connected)
     planner = ScriptedPlanner()
-    service = AgentService(portal.client, planner, audit=audit, **service_kw)
+    service = AgentService(portal.client, planner, audit=audit, **{"sleep": sleep, **service_kw})
     portal_id = int(str(portal.sandbox.portal.account["portalId"]))
     ctx = AgentContext(
         tenant_id="t-local",
@@ -154,7 +159,7 @@ def build_harness(
         now=clock(),
         portal_id=portal_id,
     )
-    return Harness(service, portal, planner, clock, ctx, audit)
+    return Harness(service, portal, planner, clock, ctx, audit, sleep=sleep)
 
 
 @pytest.fixture

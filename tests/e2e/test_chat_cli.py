@@ -96,7 +96,7 @@ class FakeService:
         assert isinstance(result, list)
         return result
 
-    async def pending(self, thread_id: str) -> dict[str, Any] | None:
+    async def pending(self, thread_id: str, ctx: AgentContext) -> dict[str, Any] | None:
         return self._pending
 
 

@@ -15,7 +15,7 @@ async def test_reject_writes_nothing(h: Harness) -> None:
     assert [e.type for e in events] == ["reply"]
     assert "nothing was written" in events[0].text.lower()
     assert h.writes(h.all_sent) == []
-    assert await h.service.pending(h.thread) is None
+    assert await h.pending() is None
 
 
 async def test_button_approve_and_reject_need_no_planner(h: Harness) -> None:
@@ -38,7 +38,9 @@ async def test_edit_by_text_gives_a_fresh_confirmation_then_writes_the_edited_va
     events = await h.say("make it 60k")
     assert [e.type for e in events] == ["confirm"]
     assert events[0].pending is not None and first[0].pending is not None
-    assert events[0].pending["id"] != first[0].pending["id"]
+    # The same confirmation, a new version: a button of version 1 can no longer approve it.
+    assert events[0].pending["id"] == first[0].pending["id"]
+    assert (first[0].pending["version"], events[0].pending["version"]) == (1, 2)
     assert events[0].pending["steps"][0]["properties"]["amount"] == "60000"
     assert h.writes() == []
     await h.say("yes")
@@ -70,7 +72,7 @@ async def test_confirmation_expires_after_the_ttl_and_nothing_is_written(h: Harn
     assert [e.type for e in events] == ["error"]
     assert events[0].error is not None and events[0].error.kind == "expired"
     assert h.writes(h.all_sent) == []
-    assert await h.service.pending(h.thread) is None
+    assert await h.pending() is None
 
 
 async def test_confirmation_within_the_ttl_still_works(h: Harness) -> None:
@@ -85,12 +87,13 @@ async def test_only_the_requester_can_approve_and_the_confirmation_stays_for_the
     h.planner.will(deal_for_acme())
     await h.say("Create a new deal for Acme Corp called Acme expansion, 50k")
     events = await h.turn(Incoming(action="approve", by_user_id="u-priya", by_email="priya@acme-sales.io"))
-    assert events[0].error is not None and events[0].error.kind == "not_requester"
-    assert events[-1].type == "confirm"
+    # Priya is told it is not hers to answer, and sees neither the change nor its values.
+    assert [(e.type, e.error.kind if e.error else None) for e in events] == [("error", "not_requester")]
+    assert all(e.pending is None and "Acme" not in e.text and "50000" not in e.text for e in events)
     events = await h.turn(Incoming(text="yes", by_user_id="u-priya", by_email="priya@acme-sales.io"))
-    assert events[0].error is not None and events[0].error.kind == "not_requester"
+    assert [(e.type, e.error.kind if e.error else None) for e in events] == [("error", "not_requester")]
     assert h.writes(h.all_sent) == []
-    assert (await h.service.pending(h.thread) or {}).get("kind") == "confirm"
+    assert (await h.pending() or {}).get("kind") == "confirm"
     events = await h.say("yes")
     assert [e.type for e in events] == ["reply"]
     assert len(h.find("deals", dealname="Acme expansion")) == 1

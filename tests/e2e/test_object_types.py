@@ -239,7 +239,7 @@ async def test_minimal_call_counts_per_intent() -> None:
                     )
                 ],
             ),
-            2,
+            3,  # + the read of the current value just before the PATCH (no lost updates)
         ),
         (
             "link a contact to a company",

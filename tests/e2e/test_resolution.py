@@ -89,7 +89,7 @@ async def test_cancel_at_a_question_writes_nothing(h: Harness) -> None:
     await h.say("note on Jane")
     events = await h.say("cancel")
     assert [e.type for e in events] == ["reply"]
-    assert h.writes(h.all_sent) == [] and await h.service.pending(h.thread) is None
+    assert h.writes(h.all_sent) == [] and await h.pending() is None
 
 
 async def test_a_company_named_as_a_contact_is_found_by_the_fallback(h: Harness) -> None:

@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tests.e2e.conftest import START, build_harness
 from tests.fakes.builders import deal_for_acme
 
 REPO = Path(__file__).resolve().parents[2]
+T0 = time.time()  # the child processes' shared timeline starts here
 
 
 class ProcessDied(BaseException):
@@ -67,7 +69,7 @@ DEAL = deal_for_acme()
 async def test_create_answered_then_crashed_is_not_duplicated_on_resume() -> None:
     h = build_harness()
     saver = InMemorySaver()
-    service = AgentService(h.portal.client, OnePlan(DEAL), checkpointer=saver)
+    service = AgentService(h.portal.client, OnePlan(DEAL), checkpointer=saver, sleep=h.sleep)
     http = h.portal.client._http  # the test reaches into the client to put the crash on its transport
     real = http._transport
     http._transport = CrashAfterResponse(real, "POST", "/crm/v3/objects/deals")
@@ -80,7 +82,10 @@ async def test_create_answered_then_crashed_is_not_duplicated_on_resume() -> Non
     # A new worker picks the thread up from the checkpoint (same saver, fresh service).
     http._transport = real
     h.log_start = len(h.all_sent)
-    restarted = AgentService(h.portal.client, OnePlan(DEAL), checkpointer=saver)
+    # A new worker picks the thread up: the same checkpoints and write ledger, a fresh service.
+    restarted = AgentService(
+        h.portal.client, OnePlan(DEAL), checkpointer=saver, ledger=service.ledger, sleep=h.sleep
+    )
     events = await restarted.handle("t", h.ctx, Incoming(action="approve"))
     (deal,) = h.find("deals", dealname="Acme expansion")
     assert [e.type for e in events] == ["reply"]
@@ -103,7 +108,7 @@ async def test_update_answered_then_crashed_is_resent_safely_once() -> None:
             )
         ],
     )
-    service = AgentService(h.portal.client, OnePlan(plan), checkpointer=saver)
+    service = AgentService(h.portal.client, OnePlan(plan), checkpointer=saver, sleep=h.sleep)
     http = h.portal.client._http
     real = http._transport
     http._transport = CrashAfterResponse(real, "PATCH", "")
@@ -111,9 +116,9 @@ async def test_update_answered_then_crashed_is_resent_safely_once() -> None:
     with pytest.raises(ProcessDied):
         await service.handle("t", h.ctx, Incoming(action="approve"))
     http._transport = real
-    events = await AgentService(h.portal.client, OnePlan(plan), checkpointer=saver).handle(
-        "t", h.ctx, Incoming(action="approve")
-    )
+    events = await AgentService(
+        h.portal.client, OnePlan(plan), checkpointer=saver, ledger=service.ledger, sleep=h.sleep
+    ).handle("t", h.ctx, Incoming(action="approve"))
     assert [e.type for e in events] == ["reply"]
     assert h.find("companies", name="Initech")[0]["properties"]["city"] == "Dallas"
     await h.portal.aclose()
@@ -121,23 +126,26 @@ async def test_update_answered_then_crashed_is_resent_safely_once() -> None:
 
 CHILD = textwrap.dedent(
     """
-    import asyncio, json, os, sys
-    from datetime import datetime
+    import asyncio, json, os, sys, time
+    from datetime import datetime, timedelta
     from pathlib import Path
     os.environ["LANGGRAPH_STRICT_MSGPACK"] = "true"
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
     from agent.context import AgentContext
+    from agent.ledger import SqliteWriteLedger
     from agent.service import AgentService, Incoming
     from tests.integration.test_exactly_once import DEAL, OnePlan, CrashAfterResponse
     from tools.local import open_local_portal
     from tools.scopes_catalog import ALL_SCOPES
+    from tools.settings import Settings
 
-    async def no_sleep(seconds):
-        return None
-
-    async def main(state, checkpoints, step, now):
-        clock = lambda: datetime.fromisoformat(now)
-        portal = open_local_portal("demo", state_path=Path(state), clock=clock, sleep=no_sleep)
+    async def main(state, checkpoints, ledger_path, step, now, t0):
+        # One timeline for every process of the test: the pinned start plus the real time since t0.
+        clock = lambda: datetime.fromisoformat(now) + timedelta(seconds=time.time() - float(t0))
+        settings = Settings(write_settle_seconds=0.3, search_lag_seconds=0.3)
+        portal = open_local_portal(
+            "demo", state_path=Path(state), clock=clock, settings=settings, credential_id="cred-1"
+        )
         if step == "crash":
             http = portal.client._http
             crash = CrashAfterResponse(http._transport, "POST", "/crm/v3/objects/deals")
@@ -154,17 +162,20 @@ CHILD = textwrap.dedent(
             timezone="America/New_York", now=clock(), portal_id=int(str(portal.sandbox.portal.account["portalId"])),
         )
         async with AsyncSqliteSaver.from_conn_string(checkpoints) as saver:
-            service = AgentService(portal.client, OnePlan(DEAL), checkpointer=saver)
+            ledger = await SqliteWriteLedger.open(ledger_path, clock=lambda: clock().timestamp())
+            service = AgentService(
+                portal.client, OnePlan(DEAL), checkpointer=saver, ledger=ledger, write_lease_seconds=0.5
+            )
             if step in ("ask", "crash"):
                 await service.handle("t", ctx, Incoming(text="Create a deal for Acme"))
             if step == "crash":
                 await service.handle("t", ctx, Incoming(action="approve"))
             if step == "pending":
-                print(json.dumps(await service.pending("t")))
-                return
+                print(json.dumps(await service.pending("t", ctx)))
             if step in ("approve",):
                 events = await service.handle("t", ctx, Incoming(action="approve"))
                 print(json.dumps([e.to_json_line() for e in events]))
+            await ledger.aclose()
         await portal.aclose()
 
     asyncio.run(main(*sys.argv[1:]))
@@ -181,8 +192,10 @@ def _child(tmp: Path, step: str) -> subprocess.CompletedProcess[str]:
             CHILD,
             str(tmp / "portal.sqlite"),
             str(tmp / "checkpoints.sqlite"),
+            str(tmp / "ledger.sqlite"),
             step,
             START.isoformat(),
+            str(T0),
         ],
         capture_output=True,
         text=True,

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
@@ -32,6 +32,7 @@ from tools.hubspot.errors import (
     MissingScopes,
     NotAllowed,
     NotFound,
+    OutcomeUnknown,
     ReconnectRequired,
     UpstreamUnavailable,
     ValidationFailed,
@@ -58,6 +59,7 @@ from tools.hubspot.models import (
     SearchRequest,
     SearchResult,
     SettingsUser,
+    Sort,
     Team,
     UpdateRequest,
 )
@@ -65,6 +67,7 @@ from tools.hubspot.ratelimit import InMemoryRateLimiter, RateLimiter, RequestKin
 from tools.hubspot.scopes import Operation, Requirement, ScopeGrant, ScopeGrants
 from tools.hubspot.search import MAX_RESULTS, check_search, offset_of
 from tools.hubspot.types import ACTIVITY_TYPES, ObjectType
+from tools.hubspot.values import same_value
 
 log = logging.getLogger("tools.hubspot")
 
@@ -76,7 +79,12 @@ CREATED_AFTER_SKEW_SECONDS: Final = 60.0
 """Slack for clock skew with HubSpot when looking for a record an ambiguous create may have made."""
 _MATCH_PROPERTY_MAX_CHARS: Final = 256
 _MATCH_PROPERTIES_MAX: Final = 5  # + the created-date filter = HubSpot's 6 filters per group
+_MATCH_TOKENS_MAX: Final = 3
 _IDENTITY_FIRST: Final = ("email", "domain", "name", "dealname", "firstname", "lastname", "hs_task_subject")
+_TIME_SUFFIXES: Final = ("date", "_time")
+_WORD = re.compile(r"[^\W_]{4,}")
+CREATE_ATTEMPTS: Final = 3
+"""A create whose answer was lost and whose record is surely absent is sent again, up to this many times in all."""
 
 # --------------------------------------------------------------------------- connection and records
 
@@ -133,6 +141,28 @@ def _require_id(value: str, what: str = "record id") -> str:
 
 def _created_property(object_type: ObjectType) -> str:
     return "hs_createdate" if object_type in ACTIVITY_TYPES else "createdate"
+
+
+def _match_filters(compared: Mapping[str, str]) -> list[Filter]:
+    """Search filters that find a record holding ``compared`` (empty: nothing search can compare).
+
+    Short single-line values are matched with ``EQ`` (identity keys first); when there are none,
+    the longest text is matched by its most distinctive words (``CONTAINS_TOKEN``); the caller then
+    compares whole values on what comes back.
+    """
+    short = [
+        (k, v) for k, v in compared.items() if len(v) <= _MATCH_PROPERTY_MAX_CHARS and "\n" not in v.strip()
+    ]
+    short.sort(
+        key=lambda kv: _IDENTITY_FIRST.index(kv[0]) if kv[0] in _IDENTITY_FIRST else len(_IDENTITY_FIRST)
+    )
+    if short:
+        return [Filter(property_name=k, operator="EQ", value=v) for k, v in short[:_MATCH_PROPERTIES_MAX]]
+    if not compared:
+        return []
+    prop, text = max(compared.items(), key=lambda kv: len(kv[1]))
+    words = sorted(set(_WORD.findall(text)), key=lambda w: (-len(w), w))[:_MATCH_TOKENS_MAX]
+    return [Filter(property_name=prop, operator="CONTAINS_TOKEN", value=w) for w in words]
 
 
 # --------------------------------------------------------------------------- the client
@@ -218,6 +248,11 @@ class HubSpotClient:
             timeout=config.timeout_seconds,
             headers={"Accept": "application/json", "User-Agent": "alysio-hubspot-agent"},
         )
+
+    @property
+    def clock(self) -> Clock:
+        """The client's wall clock (epoch seconds): what "created after" checks are measured with."""
+        return self._clock
 
     def __repr__(self) -> str:
         return f"HubSpotClient(mode={self.mode!r}, base={self._base!r})"
@@ -616,13 +651,23 @@ class HubSpotClient:
         object_type: ObjectType,
         properties: Mapping[str, str],
         associations: Sequence[AssociationInput] = (),
+        *,
+        known_ids: Collection[str] = (),
     ) -> CrmObject:
         """``POST /crm/v3/objects/{type}`` with inline associations.
 
-        A create is not idempotent, so it is never resent blindly: when it fails ambiguously
-        (timeout or 5xx after the request left), the client searches for a record with the sent
-        properties created since the attempt began, returns it if found, and resends once only
-        when none exists.
+        A create is not idempotent, so it is never resent blindly: when it fails ambiguously (a
+        timeout, a dropped connection or a 5xx after the request left), :meth:`find_created` looks
+        for the record it may have made; found, it is returned; surely absent, the create is sent
+        again (at most :data:`CREATE_ATTEMPTS` times in all).
+
+        Args:
+            known_ids: Records of this type the caller knows it made for other requests; never
+                taken for this one's record.
+
+        Raises:
+            OutcomeUnknown: HubSpot's answer was lost and whether the record exists could not be
+                established (it is not sent again).
         """
         body = CreateRequest(properties=dict(properties), associations=list(associations)).to_wire()
         ex = self._exchange(
@@ -632,54 +677,91 @@ class HubSpotClient:
             path={"objectType": object_type},
             json=body,
         )
-        started = self._clock()
-        try:
-            return _parse(CrmObject, await self._send(ex, retry_when=retry_policy.retryable_unsent))
-        except UpstreamUnavailable as exc:
-            if not exc.ambiguous:
-                raise
-            existing = await self._find_created(conn, object_type, properties, started)
-            if existing is not None:
-                log.info("create %s: found the record an ambiguous attempt made; not resending", object_type)
-                return existing
-        return _parse(CrmObject, await self._send(ex, retry_when=retry_policy.retryable_unsent))
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            started = self._clock()
+            try:
+                return _parse(CrmObject, await self._send(ex, retry_when=retry_policy.retryable_unsent))
+            except UpstreamUnavailable as exc:
+                if not exc.ambiguous or isinstance(exc, OutcomeUnknown):
+                    raise
+                existing = await self.find_created(
+                    conn, object_type, properties, since=started, exclude_ids=known_ids
+                )
+                if existing is not None:
+                    log.info(
+                        "create %s: found the record an ambiguous attempt made; not resending", object_type
+                    )
+                    return existing
+                if attempt == CREATE_ATTEMPTS:
+                    raise UpstreamUnavailable(
+                        f"HubSpot kept failing to create the {object_type} record; none was created.",
+                        status=exc.status,
+                        ambiguous=False,
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _find_created(
-        self, conn: Connection, object_type: ObjectType, properties: Mapping[str, str], started: float
+    async def find_created(
+        self,
+        conn: Connection,
+        object_type: ObjectType,
+        properties: Mapping[str, str],
+        *,
+        since: float,
+        exclude_ids: Collection[str] = (),
     ) -> CrmObject | None:
-        """Look for the record an ambiguous create may have made (None when surely absent).
+        """The record a create of ``properties`` sent at ``since`` (epoch seconds) made, if any.
+
+        It never matches on creation time alone: records created since ``since`` (less clock skew)
+        are searched by the sent values search can compare (``EQ`` on short values, identity keys
+        first; ``CONTAINS_TOKEN`` on distinctive words of a long text), and a candidate counts only
+        when every comparable sent value equals its stored one and it is not in ``exclude_ids``.
+        A request may still be in flight and search lags writes, so absence is concluded only
+        after searching again until ``since`` + ``write_settle_seconds`` + ``search_lag_seconds``.
 
         Raises:
-            UpstreamUnavailable: The check itself was impossible (nothing to match on, or it failed).
+            OutcomeUnknown: Nothing sent can be compared, or the search itself keeps failing.
         """
-        usable = [
-            (k, v)
+        compared = {
+            k: v
             for k, v in properties.items()
-            if v
-            and len(v) <= _MATCH_PROPERTY_MAX_CHARS
-            and k != "hs_timestamp"
-            and not k.endswith(("date", "_time"))
-        ]
-        usable.sort(
-            key=lambda kv: _IDENTITY_FIRST.index(kv[0]) if kv[0] in _IDENTITY_FIRST else len(_IDENTITY_FIRST)
-        )
-        if not usable:
-            raise UpstreamUnavailable(
+            if v and not (k == "hs_timestamp" or k.endswith(_TIME_SUFFIXES))
+        }
+        filters = _match_filters(compared)
+        if not filters:
+            raise OutcomeUnknown(
                 f"HubSpot did not confirm the new {object_type} record and there is nothing to look it up by; "
-                "it was not sent again. Check HubSpot before retrying.",
+                "it was not sent again."
             )
-        since = str(int((started - CREATED_AFTER_SKEW_SECONDS) * 1000))
-        filters = [Filter(property_name=k, operator="EQ", value=v) for k, v in usable[:_MATCH_PROPERTIES_MAX]]
-        filters.append(Filter(property_name=_created_property(object_type), operator="GTE", value=since))
-        request = SearchRequest(filter_groups=[FilterGroup(filters=filters)], limit=1)
-        try:
-            page = await self.search(conn, object_type, request)
-        except HubSpotError as exc:
-            raise UpstreamUnavailable(
-                f"HubSpot did not confirm the new {object_type} record and checking for it failed ({exc.kind}); "
-                "it was not sent again. Check HubSpot before retrying.",
-            ) from None
-        return page.results[0] if page.results else None
+        created_after = str(int((since - CREATED_AFTER_SKEW_SECONDS) * 1000))
+        filters.append(
+            Filter(property_name=_created_property(object_type), operator="GTE", value=created_after)
+        )
+        request = SearchRequest(
+            filter_groups=[FilterGroup(filters=filters)],
+            properties=sorted(compared),
+            sorts=[Sort(property_name=_created_property(object_type), direction="ASCENDING")],
+            limit=100,
+        )
+        deadline = since + self.config.write_settle_seconds + self.config.search_lag_seconds
+        pause = 0.5
+        while True:
+            looked_at = self._clock()
+            try:
+                page = await self.search(conn, object_type, request)
+            except HubSpotError as exc:
+                raise OutcomeUnknown(
+                    f"HubSpot did not confirm the new {object_type} record and looking for it failed "
+                    f"({exc.kind}); it was not sent again."
+                ) from None
+            for record in page.results:
+                if record.id not in exclude_ids and all(
+                    same_value(record.properties.get(k), v) for k, v in compared.items()
+                ):
+                    return record
+            if looked_at >= deadline:
+                return None
+            await self._sleep(min(pause, max(deadline - looked_at, 0.01)))
+            pause = min(pause * 2, 2.0)
 
     async def update(
         self, conn: Connection, object_type: ObjectType, object_id: str, properties: Mapping[str, str]

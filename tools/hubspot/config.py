@@ -46,6 +46,9 @@ class HubSpotClientConfig:
         rate_limit_window_seconds: The rolling window of ``rate_limit_requests``.
         rate_limit_search_per_second: Searches per portal per second.
         granted_scopes: The scopes every connection is assumed to hold until HubSpot says otherwise.
+        write_settle_seconds: How long after a create was sent HubSpot may still be carrying it out
+            (its answer lost, or slower than the timeout); no absence is concluded before then.
+        search_lag_seconds: How long search may lag behind a write (HubSpot: "a few moments").
     """
 
     mode: HubSpotMode
@@ -62,6 +65,8 @@ class HubSpotClientConfig:
     rate_limit_window_seconds: float
     rate_limit_search_per_second: int
     granted_scopes: frozenset[str]
+    write_settle_seconds: float = 10.0
+    search_lag_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         if self.mode == "direct":
@@ -113,6 +118,8 @@ class HubSpotClientConfig:
             rate_limit_window_seconds=settings.rate_limit_window_seconds,
             rate_limit_search_per_second=settings.rate_limit_search_per_second,
             granted_scopes=frozenset(initial_scopes(settings) if granted_scopes is None else granted_scopes),
+            write_settle_seconds=settings.write_settle_seconds,
+            search_lag_seconds=settings.search_lag_seconds,
         )
 
 

@@ -208,6 +208,20 @@ class UpstreamUnavailable(HubSpotError):
         return self.status is None or self.status not in _RETRYABLE_5XX_EXCLUDED
 
 
+class OutcomeUnknown(UpstreamUnavailable):
+    """A write's answer was lost and what HubSpot did could not be established: it is not resent."""
+
+    kind = "unknown"
+    default_action = "Check the record in HubSpot before asking again; it was not sent a second time."
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, ambiguous=True, **kwargs)
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
 class NotAllowed(HubSpotError):
     """A request the integration never performs (DELETE, a path outside the allow-list...)."""
 
