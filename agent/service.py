@@ -37,6 +37,7 @@ from agent.nodes.deps import Deps
 from agent.nodes.interpret import same_person
 from agent.owners import OwnerLookup
 from agent.planners.base import Planner
+from agent.planners.quick import quick_answer
 from agent.state import PendingRequest, Requester, ResumeValue, new_request
 from tools.hubspot import HubSpotClient
 
@@ -240,8 +241,8 @@ class AgentService:
         if snapshot.next and not interrupted:
             # The last run died mid-way: finish it (the ledger knows what became of its write).
             events += await self._run(thread_id, ctx, None)
-            if incoming.text is None:
-                return events  # the click was for the run just finished
+            if incoming.text is None or quick_answer(incoming.text, "confirm") is not None:
+                return events  # the click, or the "yes" said again, was for the run just finished
             snapshot = await self.graph.aget_state(config)
             interrupted = any(task.interrupts for task in snapshot.tasks)
         text = (incoming.text or "").strip()

@@ -31,6 +31,7 @@ from agent.nodes.common import (
 )
 from agent.nodes.deps import Deps
 from agent.nodes.resolving import mentions_of
+from agent.nodes.understand import too_many_writes
 from agent.owners import OwnerNotFound, owner_name
 from agent.plan import Mention, Value
 from agent.state import (
@@ -369,15 +370,9 @@ async def propose(state: AgentState, runtime: Runtime[AgentContext], deps: Deps)
                 scopes=missing,
             )
         }
-    if len(steps) > deps.max_writes:
-        # Whatever the planner returned: one approval never carries more than a few writes.
-        return {
-            "outcome": error_outcome(
-                "not_allowed",
-                f"That would make {len(steps)} changes at once; I make at most {deps.max_writes} per "
-                "approval, so nothing was written. Ask for them one record at a time (or a few at a time).",
-            )
-        }
+    # Resolution can add steps (a record to create first): the cap holds on what would be sent.
+    if refusal := too_many_writes(len(steps), deps.max_writes):
+        return {"outcome": refusal}
     now = ctx.clock()
     lines = [describe_step(s) for s in steps]
     summary = "\n".join(lines)

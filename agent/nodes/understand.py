@@ -10,7 +10,7 @@ from agent.context import AgentContext
 from agent.nodes.common import error_outcome, plan_of, planning_input, reply_outcome
 from agent.nodes.deps import Deps
 from agent.plan import Plan
-from agent.state import AgentState, Outcome
+from agent.state import AgentState, ErrorOutcome, Outcome
 from tools.hubspot import MissingScopes, NotAllowed, ObjectType
 from tools.hubspot import scopes as scope_table
 from tools.hubspot.scopes import Operation
@@ -36,6 +36,17 @@ async def understand(state: AgentState, runtime: Runtime[AgentContext], deps: De
         # Kept across requests: "and what's the total on those?" reuses this question's filters.
         update["last_question"] = plan.question.model_dump(mode="json")
     return update
+
+
+def too_many_writes(count: int, most: int) -> ErrorOutcome | None:
+    """The refusal of an approval that would carry more than ``most`` writes (bulk is structural)."""
+    if count <= most:
+        return None
+    return error_outcome(
+        "not_allowed",
+        f"That would make {count} changes at once; I make at most {most} per approval, so nothing was "
+        "written. Ask for them one record at a time (or a few at a time).",
+    )
 
 
 def _refusal(plan: Plan) -> Outcome | None:
@@ -74,7 +85,7 @@ def _refusal(plan: Plan) -> Outcome | None:
 async def guard(state: AgentState, runtime: Runtime[AgentContext], deps: Deps) -> AgentState:
     """Refuse what the integration never does (delete, archive, bulk, outside its endpoints)."""
     plan = plan_of(state)
-    outcome = _refusal(plan)
+    outcome = _refusal(plan) or too_many_writes(len(plan.writes), deps.max_writes)
     notes = list(state.get("notes", []))
     if outcome is None and plan.not_understood:
         notes.append(f"(I left out what I didn't understand: {'; '.join(plan.not_understood)}.)")

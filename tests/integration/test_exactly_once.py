@@ -38,15 +38,38 @@ class ProcessDied(BaseException):
 
 
 class CrashAfterResponse(httpx.AsyncBaseTransport):
-    """Lets the first matching request reach the sandbox, then dies before anyone sees the answer."""
+    """Lets the first matching request reach the sandbox, then dies before anyone sees the answer.
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, method: str, path_suffix: str) -> None:
+    ``before``: die before the request is sent instead. ``on_error``: die also when the request
+    ends in a transport error (a timeout), as a worker killed while waiting would.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        method: str,
+        path_suffix: str,
+        *,
+        before: bool = False,
+        on_error: bool = False,
+    ) -> None:
         self.inner, self.method, self.path_suffix = inner, method, path_suffix
+        self.before, self.on_error = before, on_error
         self.armed = True
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if self.armed and request.method == self.method and request.url.path.endswith(self.path_suffix):
+        matches = self.armed and request.method == self.method and request.url.path.endswith(self.path_suffix)
+        if matches and self.before:
+            self.armed = False
+            raise ProcessDied
+        try:
+            response = await self.inner.handle_async_request(request)
+        except httpx.TransportError:
+            if matches and self.on_error:
+                self.armed = False
+                raise ProcessDied from None
+            raise
+        if matches:
             self.armed = False
             await response.aread()
             raise ProcessDied
