@@ -123,7 +123,7 @@ def run_sync(*, tenant: str | None, as_json: bool) -> int:
         if as_json:
             _emit_json({"error": exc.to_dict()})
         else:
-            err.print(f"[red]{exc.message}[/red] {_command_line_action(exc, settings)}")
+            err.print(f"[red]{exc.message}[/red] {_command_line_action(exc, settings)}", soft_wrap=True)
         return 1
     if as_json:
         _emit_json(report.as_dict())

@@ -155,6 +155,10 @@ def test_a_deauthorized_connection_names_the_reconnect_command_and_it_works(
     assert "run `alysio-agent connection reconnected <id>`" in refused.stdout
     assert "`alysio-agent connection list` shows the id" in refused.stdout
     assert SETTINGS_PAGE not in refused.stdout
+    synced = alysio("sync", env=env, cwd=tmp_path)
+    assert synced.returncode == 1
+    assert f"run `alysio-agent connection reconnected {conn['id']}`" in synced.stderr
+    assert SETTINGS_PAGE not in synced.stderr
 
     assert alysio("connection", "reconnected", conn["id"], env=env, cwd=tmp_path).returncode == 0
     again = alysio("chat", "--json", env=env, stdin="show me the deals of Acme Corp\n", cwd=tmp_path)
