@@ -51,6 +51,16 @@ def mappings(data_dir: Path, tenant: str = "t-demo") -> list[UserMapping]:
     return asyncio.run(read())
 
 
+def assert_the_workspace_stays_connected(env: dict[str, str], cwd: Path) -> None:
+    """The shared connection is the configured installer's and active, and Alex's next chat works."""
+    (conn,) = connections(env, cwd)
+    assert (conn["user_id"], conn["status"]) == ("u-alex", "active")
+    alex = alysio("chat", "--json", env=env, stdin="show me the deals of Acme Corp\n", cwd=cwd)
+    assert alex.returncode == 0, alex.stderr
+    (reply,) = json_events(alex)
+    assert reply["type"] == "reply" and "Acme Corp" in reply["text"]
+
+
 def env_for(mode: str, server: SandboxServer, data_dir: Path) -> dict[str, str]:
     return server.paragon_env(data_dir) if mode == "paragon" else server.direct_env(data_dir)
 
@@ -69,21 +79,14 @@ def test_an_unknown_user_is_refused_with_the_command_that_fixes_it_and_changes_n
     (line,) = stranger.stderr.strip().splitlines()
     assert f"There is no HubSpot user for {STRANGER}" in line and "`alysio-agent sync`" in line
     assert "Traceback" not in stranger.stderr
-    # The tenant was synced once to look the email up, as the configured installer; the shared
-    # connection is theirs and active, and nobody's request went out as the stranger.
-    (conn,) = connections(env, tmp_path)
-    assert (conn["user_id"], conn["status"]) == ("u-alex", "active")
+    # The tenant was synced once to look the email up, as the configured installer; nobody's
+    # request went out as the stranger, and the shared connection stays the installer's.
     people = mappings(tmp_path / "data")
     assert all(m.alysio_user_id is None for m in people)  # nobody was bound to the stranger
     assert {"alex@acme-sales.io", PRIYA} <= {m.email for m in people if not m.deleted}
     if mode == "paragon":
         assert {r["user"] for r in sandbox_server.requests()} == {"u-alex"}
-
-    alex = alysio("chat", "--json", env=env, stdin="show me the deals of Acme Corp\n", cwd=tmp_path)
-
-    assert alex.returncode == 0, alex.stderr
-    (reply,) = json_events(alex)
-    assert reply["type"] == "reply" and "Acme Corp" in reply["text"]
+    assert_the_workspace_stays_connected(env, tmp_path)
 
 
 def test_in_sandbox_mode_an_unknown_user_hears_there_is_no_hubspot_user_and_nothing_shared_changes(
@@ -103,14 +106,8 @@ def test_in_sandbox_mode_an_unknown_user_hears_there_is_no_hubspot_user_and_noth
     (answer,) = json_events(stranger)
     assert answer["type"] == "error" and not answer["writes"]
     assert answer["text"] == f"There is no HubSpot user for {STRANGER} in this portal."
-    (conn,) = connections(env, tmp_path)
-    assert (conn["user_id"], conn["status"]) == ("u-alex", "active")
     assert mappings(data) == before  # nobody's mapping was soft-deleted, bound or rewritten
-
-    again = alysio("chat", "--json", env=env, stdin="show me the deals of Acme Corp\n", cwd=tmp_path)
-
-    (reply,) = json_events(again)
-    assert reply["type"] == "reply" and "Acme Corp" in reply["text"]
+    assert_the_workspace_stays_connected(env, tmp_path)
 
 
 def test_a_user_without_a_paragon_connection_of_their_own_is_told_so_and_the_workspace_stays_connected(
@@ -131,13 +128,7 @@ def test_a_user_without_a_paragon_connection_of_their_own_is_told_so_and_the_wor
     assert "Connect HubSpot for this user through Paragon" in answer["text"]
     assert "`alysio-agent connection list`" in answer["text"]
     assert SETTINGS_PAGE not in answer["text"] and SETTINGS_PAGE not in (answer["error"]["action"] or "")
-    (conn,) = connections(env, tmp_path)
-    assert (conn["user_id"], conn["status"]) == ("u-alex", "active")  # the installer, not the first to chat
-
-    alex = alysio("chat", "--json", env=env, stdin="show me the deals of Acme Corp\n", cwd=tmp_path)
-
-    (reply,) = json_events(alex)
-    assert reply["type"] == "reply" and "Acme Corp" in reply["text"]
+    assert_the_workspace_stays_connected(env, tmp_path)  # the installer's, not the first to chat
 
 
 def test_a_deauthorized_connection_names_the_reconnect_command_and_it_works(
