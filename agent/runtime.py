@@ -1,5 +1,10 @@
 """Builders from the settings: the HubSpot client for the mode, the planner, checkpointer, audit log
-and the identity store ("me"/"my team" and the uninstall guard).
+and the identity store ("me"/"my team" and the uninstall guard), and who a turn comes from.
+
+The configured user (``ALYSIO_USER_ID``) is the Paragon user who connected HubSpot for the tenant:
+the identity store records them as the connection's installer, whoever chats first. Someone else
+acting through the same process (``chat --user EMAIL``) gets their own whole identity
+(:func:`user_for_email`).
 
 The sandbox (``tools.local``, and with it Starlette) is imported only when sandbox mode is chosen,
 so a production (paragon or direct) process never loads it.
@@ -23,12 +28,16 @@ from agent.identity import (
     IdentityLookup,
     IdentitySync,
     SqliteIdentityStore,
+    UserIdentity,
     guard_client,
+    identity_for_email,
     lazy_store,
+    local_user_id,
 )
 from agent.identity.commands import SANDBOX_CREDENTIAL_ID, store_path
 from agent.ledger import MemoryWriteLedger, SqliteWriteLedger, WriteLedger
 from agent.nodes.deps import Deps
+from agent.owners import OwnerLookup
 from agent.planners.base import Planner
 from agent.service import AgentService
 from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig
@@ -56,10 +65,35 @@ def build_audit(settings: Settings) -> AuditLog:
 
 @dataclass
 class Client:
-    """A HubSpot client and, in sandbox mode, the in-process portal it talks to."""
+    """A HubSpot client and, in sandbox mode, the in-process portal it talks to.
+
+    Attributes:
+        client: The HubSpot client.
+        portal: The in-process sandbox portal (sandbox mode only).
+        scopes: The scopes sandbox connections are made with.
+    """
 
     client: HubSpotClient
     portal: LocalPortal | None = None
+    scopes: tuple[str, ...] = ()
+
+    def credential_for(self, user_id: str) -> str | None:
+        """The Paragon credential id the turns of ``user_id`` carry (None: the proxy picks theirs).
+
+        Outside sandbox mode always None. In sandbox mode the installer (the configured user)
+        uses the portal's fixed credential, the identity store's connection; anyone else is
+        connected in the in-process portal with a credential of their own, as each person connects
+        HubSpot through Paragon, and carries none, as in paragon mode.
+        """
+        if self.portal is None:
+            return None
+        installer = self.portal.connection
+        if user_id == installer.user_id:
+            return installer.credential_id
+        self.portal.sandbox.add_connection(
+            user_id, credential_id=f"{SANDBOX_CREDENTIAL_ID}-{user_id}", scopes=self.scopes
+        )
+        return None
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -107,23 +141,57 @@ def build_client(
         portal = replace(
             portal, connection=Connection(settings.tenant_id, settings.user_id, SANDBOX_CREDENTIAL_ID)
         )
-        return Client(portal.client, portal)
+        return Client(portal.client, portal, tuple(settings.hubspot_scopes))
     return Client(HubSpotClient(HubSpotClientConfig.from_settings(settings), request_hook=hook))
 
 
-def context_for(settings: Settings, client: Client, **overrides: Any) -> AgentContext:
-    """The runtime context of the configured user (the sandbox portal's id for record links)."""
+def configured_user(settings: Settings) -> UserIdentity:
+    """The configured user (``ALYSIO_USER_ID``, ``_EMAIL``, ``_NAME``): the connection's installer."""
+    return UserIdentity(settings.user_id, settings.user_email, settings.user_name)
+
+
+async def user_for_email(settings: Settings, owners: OwnerLookup | None, email: str | None) -> UserIdentity:
+    """Who acts when a channel names a user by email (``chat --user EMAIL``).
+
+    The configured user for their own email (or none). In sandbox mode anyone, with a local id
+    derived from the email. In paragon and direct modes the whole identity of the person the
+    identity store maps to the email (:func:`agent.identity.identity_for_email`; a tenant never
+    synced is synced first, as the installer).
+
+    Args:
+        settings: The settings.
+        owners: The service's owner lookup (``AgentService.deps.owners``); must be the identity
+            store's in paragon and direct modes.
+        email: The email, or None for the configured user.
+
+    Raises:
+        UnknownUser: Paragon or direct mode, and the store does not know the email.
+        HubSpotError: The first sync of the tenant failed.
+    """
+    configured = configured_user(settings)
+    if email is None or email.strip().lower() == settings.user_email.strip().lower():
+        return configured
+    if settings.hubspot_mode == "sandbox":
+        return UserIdentity(local_user_id(email), email.strip())
+    if not isinstance(owners, IdentityLookup):
+        raise TypeError("acting as another user needs the identity store's lookup")
+    return await identity_for_email(owners, Connection(settings.tenant_id, settings.user_id), email)
+
+
+def context_for(
+    settings: Settings, client: Client, *, user: UserIdentity | None = None, **overrides: Any
+) -> AgentContext:
+    """The runtime context of ``user`` (default: the configured one), with the sandbox portal's id for links."""
+    user = user or configured_user(settings)
     portal_id: int | None = None
-    credential_id: str | None = None
     if client.portal is not None:
         portal_id = int(str(client.portal.sandbox.portal.account["portalId"]))
-        credential_id = client.portal.connection.credential_id
     base: dict[str, Any] = {
         "tenant_id": settings.tenant_id,
-        "user_id": settings.user_id,
-        "user_email": settings.user_email,
-        "user_name": settings.user_name,
-        "credential_id": credential_id,
+        "user_id": user.user_id,
+        "user_email": user.email,
+        "user_name": user.name,
+        "credential_id": client.credential_for(user.user_id),
         "granted_scopes": frozenset(settings.hubspot_scopes),
         "timezone": settings.user_timezone,
         "portal_id": portal_id,
@@ -178,7 +246,8 @@ async def open_service(
     """A ready service from the settings (SQLite checkpoints and audit unless ``persist`` is False).
 
     Every request passes the uninstall guard of the identity store, and "me", names and "my team"
-    resolve from its synced mappings (a tenant never synced is synced on first use).
+    resolve from its synced mappings (a tenant never synced is synced on first use, registering
+    the configured user as the connection's installer).
 
     Args:
         settings: The settings (default: loaded from the environment).
@@ -197,7 +266,7 @@ async def open_service(
             open_ledger(settings, persist) as ledger,
         ):
             guarded = guard_client(client.client, ConnectionGuard(store))
-            owners = IdentityLookup(store, IdentitySync(store, guarded))
+            owners = IdentityLookup(store, IdentitySync(store, guarded, installer=settings.user_id))
             options: dict[str, Any] = {
                 "confirmation_ttl": ttl,
                 "owners": owners,
@@ -229,5 +298,5 @@ def default_deps() -> Deps:
         guarded,
         build_planner(settings),
         confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
-        owners=IdentityLookup(store, IdentitySync(store, guarded)),
+        owners=IdentityLookup(store, IdentitySync(store, guarded, installer=settings.user_id)),
     )

@@ -29,10 +29,12 @@ from typing import IO, Any, Literal, Protocol
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.cli.render import JsonRenderer, PlainRenderer, Renderer, RichRenderer
+from adapters.cli.render import CliSteps, JsonRenderer, PlainRenderer, Renderer, RichRenderer
 from agent.context import AgentContext
-from agent.events import Event
+from agent.events import ErrorInfo, Event
+from agent.identity.users import UnknownUser, UserIdentity
 from agent.service import Incoming
+from tools.hubspot import HubSpotError
 from tools.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ PlannerChoice = Literal["offline", "openai"]
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 EXIT_INTERRUPTED = 130
+EXIT_UNKNOWN_USER = 2  # as for any other unusable option
 
 HELP = """Type what you want to do in HubSpot, for example:
   Create a new deal for Acme Corp, 50k
@@ -73,7 +76,7 @@ class ChatOptions:
     Attributes:
         hubspot: ``--hubspot``: which HubSpot connection (``ALYSIO_HUBSPOT_MODE``).
         planner: ``--planner``: offline or the model planner (``ALYSIO_PLANNER``).
-        user: ``--user``: act as this user's email (``ALYSIO_USER_EMAIL``).
+        user: ``--user``: act as the user with this email (default: the configured user).
         thread: ``--thread``: continue this conversation; a new one when None.
         json: ``--json``: one JSON object per event and line on stdout.
     """
@@ -104,11 +107,11 @@ class ChatSession:
 
 
 def chat_settings(options: ChatOptions) -> Settings:
-    """The settings with the command line's choices applied.
+    """The settings with the command line's HubSpot mode and planner applied.
 
-    ``--user`` in sandbox mode also gives the user a local Alysio id derived from the email, so
-    the sandbox connects them as their own Paragon user; elsewhere the configured id stays (it
-    must be the Paragon user that connected HubSpot).
+    ``--user`` does not change them: the configured user stays the Paragon user who connected
+    HubSpot (the connection's installer); who chats is :func:`agent.runtime.user_for_email`'s
+    answer, resolved when the session opens.
 
     Raises:
         SettingsError: A setting is missing or malformed (named by its variable).
@@ -118,18 +121,11 @@ def chat_settings(options: ChatOptions) -> Settings:
         overrides["hubspot_mode"] = options.hubspot
     if options.planner is not None:
         overrides["planner"] = options.planner
-    settings = load_settings(**overrides)
-    if options.user is not None and options.user.lower() != settings.user_email.lower():
-        update: dict[str, object] = {"user_email": options.user, "user_name": ""}
-        if settings.hubspot_mode == "sandbox":
-            local = re.sub(r"[^a-z0-9]+", "-", options.user.split("@", 1)[0].lower()).strip("-")
-            update["user_id"] = f"u-{local or 'user'}"
-        settings = settings.model_copy(update=update)
-    return settings
+    return load_settings(**overrides)
 
 
-def describe(settings: Settings, thread_id: str, *, resumed: bool) -> str:
-    """The one start line: where HubSpot is, which planner, as whom, which thread."""
+def describe(settings: Settings, thread_id: str, *, resumed: bool, user: UserIdentity | None = None) -> str:
+    """The one start line: where HubSpot is, which planner, as whom (default: the configured user), which thread."""
     where = {
         "sandbox": "the built-in sandbox HubSpot portal (demo data)",
         "paragon": "HubSpot through Paragon",
@@ -140,7 +136,8 @@ def describe(settings: Settings, thread_id: str, *, resumed: bool) -> str:
         if settings.planner_name == "openai"
         else "the offline planner"
     )
-    who = f"{settings.user_name} <{settings.user_email}>" if settings.user_name else settings.user_email
+    user = user or UserIdentity(settings.user_id, settings.user_email, settings.user_name)
+    who = f"{user.name} <{user.email}>" if user.name else user.email
     verb = "Continuing" if resumed else "Started"
     return f"Using {where} and {planner}, as {who}. {verb} conversation {thread_id}; /help for help."
 
@@ -152,20 +149,28 @@ def sandbox_state_path(settings: Settings) -> Path:
 
 @asynccontextmanager
 async def open_session(settings: Settings, options: ChatOptions) -> AsyncIterator[ChatSession]:
-    """Open the service from the settings (SQLite checkpoints and audit log) for one conversation."""
-    from agent.runtime import context_for, open_service
+    """Open the service from the settings (SQLite checkpoints and audit log) for one conversation.
+
+    ``--user EMAIL`` acts as that person, with their whole identity (see
+    :func:`agent.runtime.user_for_email`).
+
+    Raises:
+        UnknownUser: Paragon or direct mode, and the identity store does not know ``--user``.
+    """
+    from agent.runtime import context_for, open_service, user_for_email
 
     thread_id = options.thread or uuid.uuid4().hex[:12]
     # The sandbox portal lives beside the conversations, so `--thread ID` finds the records its
     # earlier runs created.
     sandbox_state = sandbox_state_path(settings) if settings.hubspot_mode == "sandbox" else None
     async with open_service(settings, sandbox_state=sandbox_state) as (service, client):
-        ctx = context_for(settings, client, channel="cli")
+        user = await user_for_email(settings, service.deps.owners, options.user)
+        ctx = context_for(settings, client, user=user, channel="cli")
         yield ChatSession(
             service=service,
             ctx=ctx,
             thread_id=thread_id,
-            description=describe(settings, thread_id, resumed=options.thread is not None),
+            description=describe(settings, thread_id, resumed=options.thread is not None, user=user),
         )
 
 
@@ -412,20 +417,30 @@ def _configure_logging(settings: Settings) -> Path | None:
     return path
 
 
-def make_io(options: ChatOptions, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> ChatIO:
-    """Terminal or pipe, decided by whether stdin is a terminal (``--json`` always reads lines)."""
+def make_io(
+    options: ChatOptions,
+    *,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    steps: CliSteps | None = None,
+) -> ChatIO:
+    """Terminal or pipe, decided by whether stdin is a terminal (``--json`` always reads lines).
+
+    ``steps`` words an error's next step as the command that fixes it (for the HubSpot mode).
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
+    steps = steps or CliSteps()
     if stdin.isatty() and not options.json:
         console = Console(file=stdout, highlight=False)
         return ChatIO(
             read_line=lambda prompt: console.input(prompt),
-            renderer=RichRenderer(console),
+            renderer=RichRenderer(console, steps),
             notes=console,
             interactive=True,
         )
     notes = Console(stderr=True, highlight=False, soft_wrap=True)
-    renderer: Renderer = JsonRenderer(stdout) if options.json else PlainRenderer(stdout)
+    renderer: Renderer = JsonRenderer(stdout, steps) if options.json else PlainRenderer(stdout, steps)
     read = piped_lines(stdin) if not stdin.isatty() else (lambda prompt: input())
     return ChatIO(read_line=read, renderer=renderer, notes=notes, interactive=False)
 
@@ -456,7 +471,8 @@ def run_chat(
     if options.thread is not None and not THREAD_ID.fullmatch(options.thread):
         raise ValueError("--thread must be 1-128 letters, digits, '.', '_', ':' or '-'")
     settings = chat_settings(options)
-    io = io or make_io(options)
+    steps = CliSteps(mode=settings.hubspot_mode)
+    io = io or make_io(options, steps=steps)
     log_path = _configure_logging(settings) if log_to_file else None
     with asyncio.Runner() as runner:
         stack = AsyncExitStack()
@@ -464,6 +480,18 @@ def run_chat(
             session: ChatSession = runner.run(stack.enter_async_context(session_factory(settings, options)))
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
+        except UnknownUser as exc:
+            # Refused before anything is sent or changed: one line naming the email and the fix.
+            io.notes.print(
+                f"[red]{escape(str(exc))}[/red] If they were added to HubSpot since, run "
+                "`alysio-agent sync`, then try again."
+            )
+            return EXIT_UNKNOWN_USER
+        except HubSpotError as exc:  # the first sync (to find --user) failed: say what fixes it
+            log.warning("could not open the chat session: %s (%s)", exc.message, exc.kind)
+            text = steps.say(f"{exc.message} {exc.user_action}", ErrorInfo.from_error(exc))
+            io.notes.print(f"[red]Could not start the chat:[/red] {escape(text)}")
+            return 1
         except Exception as exc:
             log.exception("could not open the chat session")
             where = f" (details in {log_path})" if log_path else ""

@@ -1,21 +1,81 @@
 """How ``alysio-agent chat`` shows a turn's events: Rich on a terminal, plain text or JSON lines on a pipe.
 
-:class:`JsonRenderer` writes exactly ``Event.to_json_line()`` per event and line (what scripts read),
+:class:`JsonRenderer` writes ``Event.to_json_line()`` per event and line (what scripts read),
 :class:`PlainRenderer` the event's text prefixed by its kind, and :class:`RichRenderer` colours,
 record links and each pending confirmation as one table per write.
+
+An error's next step is worded for the command line by :class:`CliSteps`: the command that fixes
+it (``alysio-agent connection reconnected``, ``ALYSIO_HUBSPOT_SCOPES``...), never the Alysio UI's
+settings page the service's own wording names.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agent.events import Event
+from agent.events import ErrorInfo, Event
+from agent.identity.connections import DEAUTHORIZED_MESSAGE, NOT_CONNECTED_MESSAGE
 from tools.hubspot.types import is_object_type, singular
+
+RECONNECTED = "`alysio-agent connection reconnected <id>`"
+LISTED = "`alysio-agent connection list`"
+
+
+@dataclass(frozen=True)
+class CliSteps:
+    """Words an error's next step (``ErrorInfo.next_step``) as what to run or set on the command line.
+
+    Attributes:
+        mode: The HubSpot mode (``paragon``, ``direct``, ``sandbox``), when known.
+    """
+
+    mode: str | None = None
+
+    def action(self, info: ErrorInfo) -> str | None:
+        """The next step for the command line; the error's own action when it names no settings page."""
+        if info.next_step == "reconnect":
+            return self._reconnect(info.message)
+        if info.next_step == "reauthorize":
+            return self._reauthorize(info.scopes)
+        return info.action
+
+    def say(self, text: str, info: ErrorInfo | None) -> str:
+        """An error event's text with its action replaced by the command-line one."""
+        if info is None:
+            return text
+        action = self.action(info)
+        if action == info.action:
+            return text
+        if info.action and text.endswith(info.action):
+            text = text[: -len(info.action)].rstrip()
+        return f"{text} {action}" if action else text
+
+    def _reconnect(self, message: str) -> str:
+        if message == DEAUTHORIZED_MESSAGE:
+            return f"Once HubSpot is connected again, run {RECONNECTED} ({LISTED} shows the id)."
+        if message == NOT_CONNECTED_MESSAGE:
+            # Paragon: this user has no HubSpot connection of their own; the workspace's is untouched.
+            return f"Connect HubSpot for this user through Paragon, then try again ({LISTED} shows the workspace's connection)."
+        if self.mode == "direct":
+            return "Set ALYSIO_HUBSPOT_ACCESS_TOKEN to a valid private-app token, then check it with `alysio-agent sync`."
+        if self.mode == "paragon":
+            return "Reconnect HubSpot through Paragon, then check the connection with `alysio-agent sync`."
+        return f"Check the connection with {LISTED}; {RECONNECTED} makes one marked uninstalled active again."
+
+    def _reauthorize(self, scopes: list[str]) -> str:
+        named = ", ".join(scopes) or "the missing scopes"
+        how = {
+            "paragon": f"Reconnect HubSpot through Paragon approving {named} and add them to ALYSIO_HUBSPOT_SCOPES",
+            "direct": f"Add {named} to the private app's scopes in HubSpot and to ALYSIO_HUBSPOT_SCOPES",
+            "sandbox": f"Add {named} to ALYSIO_HUBSPOT_SCOPES",
+        }.get(self.mode or "", f"Grant {named} (ALYSIO_HUBSPOT_SCOPES lists what the connection holds)")
+        return f"{how}, then start the chat again."
 
 
 class Renderer(Protocol):
@@ -27,28 +87,38 @@ class Renderer(Protocol):
 
 
 class JsonRenderer:
-    """One JSON object per event and line (``Event.to_json_line``), flushed at once for pipes."""
+    """One JSON object per event and line (``Event.to_json_line``), flushed at once for pipes.
 
-    def __init__(self, out: IO[str]) -> None:
+    An error's ``text`` and ``error.action`` carry the command-line next step (:class:`CliSteps`);
+    ``error.next_step`` keeps the code.
+    """
+
+    def __init__(self, out: IO[str], steps: CliSteps | None = None) -> None:
         self._out = out
+        self._steps = steps or CliSteps()
 
     def events(self, events: list[Event]) -> None:
         for event in events:
-            self._out.write(json.dumps(event.to_json_line(), ensure_ascii=False) + "\n")
+            line = event.to_json_line()
+            if event.error is not None:
+                line["text"] = self._steps.say(event.text, event.error)
+                line["error"]["action"] = self._steps.action(event.error)
+            self._out.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._out.flush()
 
 
 class PlainRenderer:
     """Plain text for pipes without ``--json``: the event's text, prefixed by its kind."""
 
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: IO[str], steps: CliSteps | None = None) -> None:
         self._out = out
+        self._steps = steps or CliSteps()
 
     def events(self, events: list[Event]) -> None:
         for event in events:
             if event.type == "error":
                 kind = event.error.kind if event.error else "error"
-                self._out.write(f"error ({kind}): {event.text}\n")
+                self._out.write(f"error ({kind}): {self._steps.say(event.text, event.error)}\n")
             elif event.type == "confirm":
                 self._out.write(
                     f"confirm: {event.text}\nReply yes to approve, no to cancel, or say what to change.\n"
@@ -107,8 +177,9 @@ def confirmation_tables(pending: dict[str, Any]) -> list[Table]:
 class RichRenderer:
     """The terminal: colours, record links, confirmations as tables, candidates as a numbered list."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, steps: CliSteps | None = None) -> None:
         self._console = console
+        self._steps = steps or CliSteps()
 
     def events(self, events: list[Event]) -> None:
         for event in events:
@@ -118,7 +189,8 @@ class RichRenderer:
                 self._console.print(f"[yellow]?[/yellow] {escape(event.text)}")
             elif event.type == "error":
                 kind = event.error.kind if event.error else "error"
-                self._console.print(f"[red]✗ {escape(kind)}[/red] {escape(event.text)}")
+                text = self._steps.say(event.text, event.error)
+                self._console.print(f"[red]✗ {escape(kind)}[/red] {escape(text)}")
             else:
                 self._console.print(escape(event.text))
             for write in event.writes:

@@ -18,11 +18,18 @@ from typing import TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from agent.identity.connections import mark_uninstalled, reconnect
+from agent.identity.connections import ConnectionDeauthorized, mark_uninstalled, reconnect
 from agent.identity.sqlite import SqliteIdentityStore
 from agent.identity.store import ConnectionRecord
 from agent.identity.sync import IdentitySync, SyncReport
-from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig, HubSpotError
+from tools.hubspot import (
+    Connection,
+    HubSpotClient,
+    HubSpotClientConfig,
+    HubSpotError,
+    MissingScopes,
+    ReconnectRequired,
+)
 from tools.settings import Settings, load_settings
 
 SANDBOX_CREDENTIAL_ID = "sandbox-hubspot"
@@ -81,7 +88,7 @@ async def _sync(settings: Settings, tenant_id: str) -> SyncReport:
                 else Connection(tenant_id, settings.user_id)
             )
         try:
-            return await IdentitySync(store, client).sync(conn)
+            return await IdentitySync(store, client, installer=settings.user_id).sync(conn)
         finally:
             await client.aclose()
 
@@ -116,7 +123,7 @@ def run_sync(*, tenant: str | None, as_json: bool) -> int:
         if as_json:
             _emit_json({"error": exc.to_dict()})
         else:
-            err.print(f"[red]{exc.message}[/red] {exc.user_action}")
+            err.print(f"[red]{exc.message}[/red] {_command_line_action(exc, settings)}", soft_wrap=True)
         return 1
     if as_json:
         _emit_json(report.as_dict())
@@ -125,6 +132,21 @@ def run_sync(*, tenant: str | None, as_json: bool) -> int:
     for note in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {note}")
     return 0
+
+
+def _command_line_action(exc: HubSpotError, settings: Settings) -> str:
+    """What to run or set to fix ``exc``, instead of the Alysio UI's settings page its action names."""
+    if isinstance(exc, ConnectionDeauthorized):
+        return (
+            f"Once HubSpot is connected again, run `alysio-agent connection reconnected {exc.connection_id}`."
+        )
+    if isinstance(exc, MissingScopes):
+        return f"Grant {', '.join(exc.required) or 'the missing scopes'} (ALYSIO_HUBSPOT_SCOPES), then sync again."
+    if isinstance(exc, ReconnectRequired):
+        if settings.hubspot_mode == "direct":
+            return "Set ALYSIO_HUBSPOT_ACCESS_TOKEN to a valid private-app token, then sync again."
+        return "Reconnect HubSpot through Paragon as the installer (ALYSIO_USER_ID), then sync again."
+    return exc.user_action
 
 
 def _connection_dict(record: ConnectionRecord) -> dict[str, object]:

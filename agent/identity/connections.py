@@ -25,6 +25,10 @@ from tools.hubspot import Connection, HubSpotClient, HubSpotError, ReconnectRequ
 
 NOT_CONNECTED_MESSAGE = "HubSpot is not connected for this user."
 """The client's message for Paragon's "Integration not enabled for user." (``tools.hubspot.errors``)."""
+DEAUTHORIZED_MESSAGE = (
+    "HubSpot was disconnected from Alysio for this workspace, so nothing was sent to HubSpot."
+)
+""":class:`ConnectionDeauthorized`'s message (channels tell it apart from a user's own missing connection)."""
 _PARAGON_NOT_ENABLED_CATEGORY = "PARAGON_11002"
 
 
@@ -32,10 +36,7 @@ class ConnectionDeauthorized(ReconnectRequired):
     """The connection was uninstalled: nothing is sent to HubSpot until the user reconnects."""
 
     def __init__(self, connection_id: str) -> None:
-        super().__init__(
-            "HubSpot was disconnected from Alysio for this workspace, so nothing was sent to HubSpot.",
-            category="DEAUTHORIZED",
-        )
+        super().__init__(DEAUTHORIZED_MESSAGE, category="DEAUTHORIZED")
         self.connection_id = connection_id
 
 
@@ -102,6 +103,23 @@ async def reconnect(
     return await store.update_connection(connection_id, now=now, status="active", status_reason="reconnected")
 
 
+async def tenant_connection(
+    store: IdentityStore, tenant_id: str, credential_id: str | None
+) -> ConnectionRecord | None:
+    """The stored connection a request of ``tenant_id`` with ``credential_id`` goes through, if known.
+
+    Without a credential id the Paragon proxy picks the calling user's own connection, so the
+    tenant's only (or first active) connection stands for it: that is the connection the guard
+    checks and a sync reads through, whichever user of the tenant is asking.
+    """
+    record = await store.find_connection(tenant_id, credential_id)
+    if record is not None or credential_id is not None:
+        return record
+    known = await store.list_connections(tenant_id=tenant_id)
+    active = [r for r in known if r.active]
+    return active[0] if active else (known[0] if known else None)
+
+
 class ConnectionGuard:
     """Refuses requests for deauthorized connections, before anything is sent.
 
@@ -113,17 +131,8 @@ class ConnectionGuard:
         self.store = store
 
     async def record_for(self, conn: Connection) -> ConnectionRecord | None:
-        """The stored connection ``conn`` uses, if the store knows it.
-
-        Without a credential id the proxy picks the user's connection, so the tenant's only (or
-        only active) connection stands for it.
-        """
-        record = await self.store.find_connection(conn.tenant_id, conn.credential_id)
-        if record is not None or conn.credential_id is not None:
-            return record
-        known = await self.store.list_connections(tenant_id=conn.tenant_id)
-        active = [r for r in known if r.active]
-        return active[0] if active else (known[0] if known else None)
+        """The stored connection ``conn`` uses, if the store knows it (see :func:`tenant_connection`)."""
+        return await tenant_connection(self.store, conn.tenant_id, conn.credential_id)
 
     async def ensure_active(self, conn: Connection) -> None:
         """Return when requests for ``conn`` may be sent; a connection the store never saw may.
@@ -142,7 +151,8 @@ class ConnectionGuard:
             return
         record = await self.record_for(conn)
         # Paragon's answer is about the calling user's credentials: only the installer's own
-        # "not enabled" means this connection is gone.
+        # "not enabled" means this connection is gone; anyone else's (a chat user who never
+        # connected HubSpot, or one HubSpot does not know) changes nothing shared.
         if record is not None and record.user_id == conn.user_id:
             await mark_uninstalled(self.store, record.id, reason="proxy_not_enabled")
 

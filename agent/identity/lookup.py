@@ -4,7 +4,9 @@
 mappings instead of a per-process owners list: "me" is the Alysio user's own mapping (bound by
 email the first time, then by the cached Alysio user id, so a HubSpot email change keeps working),
 names and emails match live mappings with an owner id. On a miss it refreshes from HubSpot once
-(a sync, at most once per ``refresh_interval`` per tenant), then answers plainly.
+(a sync, at most once per ``refresh_interval`` per tenant), then answers plainly: a user HubSpot
+does not know gets "There is no HubSpot user for …", and nothing shared changes (the refresh
+reads as the connection's installer, never as them).
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from tools.hubspot import Connection
 from tools.hubspot.models import Owner, OwnerTeam
 
 NO_OWNER_MESSAGE = "You have no HubSpot owner in this portal."
+"""What :class:`NoHubSpotOwner` says when it is not given the user's email."""
+
+
+def no_user_message(email: str) -> str:
+    """The answer for an email HubSpot does not list as a user or owner of the portal."""
+    return f"There is no HubSpot user for {email} in this portal."
+
 
 MAPPING_MATCHER: OwnerMatcher[UserMapping] = OwnerMatcher(
     owner_id=lambda m: m.owner_id, email=lambda m: m.email, name=lambda m: m.name
@@ -27,10 +36,23 @@ MAPPING_MATCHER: OwnerMatcher[UserMapping] = OwnerMatcher(
 
 
 class NoHubSpotOwner(OwnerNotFound):
-    """The Alysio user has no (live) HubSpot owner in the connected portal."""
+    """The Alysio user has no (live) HubSpot owner in the connected portal.
 
-    def __init__(self) -> None:
-        super().__init__(NO_OWNER_MESSAGE)
+    Args:
+        email: The user's email (named in the message when given).
+        user_without_owner: HubSpot lists them as a user, but they own no CRM records (no owner).
+    """
+
+    def __init__(self, email: str = "", *, user_without_owner: bool = False) -> None:
+        if not email:
+            message = NO_OWNER_MESSAGE
+        elif user_without_owner:
+            message = f"{email} is a HubSpot user but not a HubSpot owner in this portal, so no records can be theirs."
+        else:
+            message = no_user_message(email)
+        super().__init__(message)
+        self.email = email
+        self.user_without_owner = user_without_owner
 
 
 def as_owner(mapping: UserMapping) -> Owner:
@@ -117,8 +139,21 @@ class IdentityLookup:
         if (mine is None or mine.owner_id is None) and await self._refresh(conn):
             mine = await self._find_me(conn, user_email)
         if mine is None or mine.owner_id is None:
-            raise NoHubSpotOwner()
+            raise NoHubSpotOwner(user_email.strip(), user_without_owner=mine is not None)
         return mine
+
+    async def people(self, conn: Connection, *, include_deleted: bool = False) -> list[UserMapping]:
+        """The tenant's mappings (live ones unless ``include_deleted``); a tenant never synced is synced first."""
+        return await self._mappings(conn, include_deleted=include_deleted)
+
+    async def person(self, conn: Connection, email: str) -> UserMapping | None:
+        """The live mapping (user and/or owner) with this email, case-insensitively, if any.
+
+        A tenant never synced is synced first (as the connection's installer); a miss is not
+        refreshed, so an unknown email costs no request once the tenant has been synced.
+        """
+        wanted = email.strip().lower()
+        return next((m for m in await self.people(conn) if (m.email or "").lower() == wanted), None)
 
     async def resolve(self, conn: Connection, text: str, *, user_email: str) -> Owner:
         """The owner ``text`` names ("me", a name, an email or an owner id).

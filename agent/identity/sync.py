@@ -23,6 +23,7 @@ from agent.identity.connections import (
     ConnectionDeauthorized,
     is_uninstall_signal,
     mark_uninstalled,
+    tenant_connection,
 )
 from agent.identity.store import IdentityStore, Person, SyncCounts, TeamInfo
 from tools.hubspot import Connection, HubSpotClient, HubSpotError, MissingScopes, NotAllowed
@@ -192,15 +193,32 @@ class IdentitySync:
         store: The identity store.
         client: The HubSpot client (its scope checks and rate limiter apply).
         clock: UTC now; tests inject one.
+        installer: The Alysio user whose Paragon credential the tenant's connection is, from the
+            configuration (``ALYSIO_USER_ID`` of the service): recorded as the installer when a
+            sync first registers the connection, whoever's turn asked for that sync. None: the
+            user of the connection being synced, for callers that sync as the installer
+            (``alysio-agent sync``, tests).
     """
 
-    def __init__(self, store: IdentityStore, client: HubSpotClient, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: IdentityStore,
+        client: HubSpotClient,
+        *,
+        clock: Clock = utc_now,
+        installer: str | None = None,
+    ) -> None:
         self.store = store
         self.client = client
         self._clock = clock
+        self.installer = installer
 
     async def sync(self, conn: Connection) -> SyncReport:
         """Sync one connection's people and teams (the tenant's connection ``conn`` goes through).
+
+        The connection is registered (active) the first time, with the configured installer as its
+        user; a known one is read as its installer, so a teammate's turn that needs a refresh
+        neither becomes the installer nor reads with credentials that are not theirs.
 
         Raises:
             ReconnectRequired: The connection is deauthorized (uninstalled), or Paragon now says so
@@ -208,13 +226,15 @@ class IdentitySync:
             MissingScopes: The connection cannot read owners.
             HubSpotError: Any other HubSpot failure (the store is left as it was).
         """
-        record = await self.store.register_connection(
-            conn.tenant_id,
-            conn.user_id,
-            conn.credential_id,
-            scopes=tuple(sorted(self.client.grant_for(conn).scopes)),
-            now=self._clock(),
-        )
+        record = await tenant_connection(self.store, conn.tenant_id, conn.credential_id)
+        if record is None:
+            record = await self.store.register_connection(
+                conn.tenant_id,
+                self.installer or conn.user_id,
+                conn.credential_id,
+                scopes=tuple(sorted(self.client.grant_for(conn).scopes)),
+                now=self._clock(),
+            )
         if not record.active:
             raise ConnectionDeauthorized(record.id)
         # Read as the user who installed the connection: Paragon credentials belong to one

@@ -20,8 +20,11 @@ from agent.events import Event
 from agent.plan import Plan
 from agent.planners.base import PlanningInput
 from agent.service import AgentService, Incoming
+from tests.e2e.servers import sandbox_server  # the fixture, for every e2e test
 from tools.local import LocalPortal, open_local_portal
 from tools.scopes_catalog import ALL_SCOPES
+
+__all__ = ["sandbox_server"]
 
 START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
 

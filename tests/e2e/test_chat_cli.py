@@ -27,6 +27,7 @@ from adapters.cli.chat import (
 from adapters.cli.render import JsonRenderer, PlainRenderer, RichRenderer
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event, WriteDone
+from agent.runtime import user_for_email
 from agent.service import Incoming
 from tools.scopes_catalog import ALL_SCOPES
 from tools.settings import Settings, SettingsError
@@ -264,7 +265,11 @@ def test_errors_are_printed_with_their_kind() -> None:
 
     run(FakeService(lambda incoming: [error]), piped.io, ChatOptions())
 
-    assert piped.out.getvalue() == "error (reconnect): Reconnect HubSpot.\n"
+    # The command line adds the command that fixes it (the service gave no action of its own).
+    assert piped.out.getvalue() == (
+        "error (reconnect): Reconnect HubSpot. Check the connection with `alysio-agent connection list`; "
+        "`alysio-agent connection reconnected <id>` makes one marked uninstalled active again.\n"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -426,12 +431,11 @@ def test_no_settings_means_the_sandbox_and_the_offline_planner_as_the_demo_user(
 
 def test_user_option_acts_as_that_user_with_a_local_id_in_sandbox_mode() -> None:
     settings = chat_settings(ChatOptions(user="jordan.lee@acme-sales.io"))
+    user = asyncio.run(user_for_email(settings, None, "jordan.lee@acme-sales.io"))
 
-    assert (settings.user_id, settings.user_email, settings.user_name) == (
-        "u-jordan-lee",
-        "jordan.lee@acme-sales.io",
-        "",
-    )
+    assert (user.user_id, user.email, user.name) == ("u-jordan-lee", "jordan.lee@acme-sales.io", "")
+    # The settings keep the configured user: the connection's installer.
+    assert (settings.user_id, settings.user_email) == ("u-alex", "alex@acme-sales.io")
 
 
 def test_choosing_paragon_without_its_settings_names_the_missing_variables() -> None:

@@ -145,3 +145,49 @@ async def test_the_langgraph_server_deps_resolve_from_the_identity_store_and_obe
     finally:
         await deps.client.aclose()
         await lookup._store.aclose()
+
+
+def my_deals() -> Plan:
+    mine = Condition(property="hubspot_owner_id", operator="EQ", value="me", kind="owner")
+    return Plan(intent="question", question=Question(kind="list", object_type="deals", conditions=[mine]))
+
+
+@pytest.mark.parametrize(
+    ("email", "user_id", "answer"),
+    [
+        (
+            "stranger@nowhere.io",
+            "u-stranger",
+            "There is no HubSpot user for stranger@nowhere.io in this portal.",
+        ),
+        # In HubSpot, but never connected HubSpot through Paragon for herself.
+        ("priya@acme-sales.io", "u-priya", "HubSpot is not connected for this user."),
+    ],
+)
+async def test_whoever_chats_first_the_connection_is_the_configured_installers_and_stays_active(
+    run: Running, email: str, user_id: str, answer: str
+) -> None:
+    """Issue row: an unknown user's first turn marked the shared connection deauthorized for everyone."""
+    them = context_for(
+        run.settings, run.client, user_id=user_id, user_email=email, user_name="", credential_id=None
+    )
+    run.planner.will(my_deals())
+
+    events = await run.service.handle("th-them", them, Incoming(text="show my deals"))
+
+    assert [e.type for e in events] == ["error"] and events[0].text.startswith(answer), events
+    async with await SqliteIdentityStore.open(store_path(run.settings)) as store:
+        (record,) = await store.list_connections(tenant_id=run.settings.tenant_id)
+        assert (record.user_id, record.status) == (run.settings.user_id, "active")
+        people = await store.mappings(run.settings.tenant_id, include_deleted=True)
+    assert people and all(m.alysio_user_id in (None, user_id) for m in people)
+    assert len([m for m in people if not m.deleted]) == len(
+        [o for o in run.portal.sandbox.state()["owners"] if not o["archived"]]
+    )  # the sync kept every live person; nobody's mapping was soft-deleted
+    # The sync read as the installer; only the user's own request (if any) went out as them.
+    assert {r["user"] for r in run.sent if r["path"] != "/crm/v3/objects/deals/search"} == {"u-alex"}
+
+    run.planner.will(my_team_open_deals())
+    after = await run.service.handle("th-alex", run.ctx, Incoming(text="my team's open deals"))
+
+    assert after[-1].type == "reply", after

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.identity import NO_OWNER_MESSAGE, IdentityLookup, IdentitySync, NoHubSpotOwner, SqliteIdentityStore
+from agent.identity import IdentityLookup, IdentitySync, NoHubSpotOwner, SqliteIdentityStore
 from agent.nodes.deps import Deps
 from agent.owners import OwnerLookup, OwnerNotFound
 from agent.planners.offline import OfflinePlanner
@@ -126,7 +126,9 @@ async def test_a_user_without_an_owner_gets_a_clear_answer_after_one_refresh(s: 
     await s.lookup.resolve(s.portal.connection, "me", user_email=ALEX)  # the installer's first use syncs
     s.clock.now += timedelta(minutes=5)
     conn = replace(s.portal.connection, user_id="u-guest")
-    with pytest.raises(NoHubSpotOwner, match=NO_OWNER_MESSAGE):
+    with pytest.raises(
+        NoHubSpotOwner, match=r"^There is no HubSpot user for guest@elsewhere\.io in this portal\.$"
+    ):
         await s.lookup.resolve(conn, "me", user_email="guest@elsewhere.io")
     assert s.syncs() == 2  # the one refresh of the miss
     # The refresh reads as the connection's installer, whose Paragon credential it is.
