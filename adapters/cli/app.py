@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tools.datadir import restrict_new_files
 from tools.settings import SettingsError
 
 app = typer.Typer(
@@ -240,7 +241,11 @@ def connection_reconnected(
 
 
 def main() -> None:
-    """Console-script entry point: settings problems are reported by name, never as a traceback."""
+    """Console-script entry point: settings problems are reported by name, never as a traceback.
+
+    Every file and directory the command creates is its owner's only (umask ``077``).
+    """
+    restrict_new_files()
     try:
         app()
     except SettingsError as exc:
