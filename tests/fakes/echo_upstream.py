@@ -8,11 +8,11 @@ says. Every request's path and headers are kept for assertions.
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
+
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 Shape = Literal["hubspot", "paragon"]
 
@@ -35,7 +35,7 @@ def echo_body(shape: Shape, status: int, echoed: str) -> dict[str, Any]:
     }
 
 
-class EchoUpstream:
+class EchoUpstream(LoopbackServer):
     """A loopback HTTP server whose every answer is ``status`` with the caller's credentials quoted.
 
     Args:
@@ -47,48 +47,25 @@ class EchoUpstream:
         requests: ``(method, path, headers)`` of each request received (header names lower case).
     """
 
+    thread_name = "echo-upstream"
+
     def __init__(self, shape: Shape = "hubspot", *, status: int = 400, extra: str = "") -> None:
         self.shape: Shape = shape
         self.status = status
         self.extra = extra
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(self._handler_class())
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def __enter__(self) -> EchoUpstream:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="echo-upstream",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        return f"http://127.0.0.1:{self.port}"
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-                pass
-
+        class Handler(QuietHandler):
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
@@ -97,12 +74,7 @@ class EchoUpstream:
                 with server._lock:
                     server.requests.append((self.command, self.path, headers))
                 echoed = f"Authorization: {headers.get('authorization', '')} {server.extra}".strip()
-                data = json.dumps(echo_body(server.shape, server.status, echoed)).encode("utf-8")
-                self.send_response(server.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(server.status, echo_body(server.shape, server.status, echoed))
 
             do_GET = do_POST = do_PATCH = do_PUT = _answer
 
