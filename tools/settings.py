@@ -2,19 +2,24 @@
 
 A missing or malformed setting is reported by its environment variable name through
 :class:`SettingsError`; the CLI prints that message and exits 2 instead of a traceback.
+
+Every secret setting (each ``SecretStr`` field, and the PEM text of a signing key read from a
+file) is registered with :mod:`tools.redact` as soon as the settings are made, so it is masked in
+any upstream text, reply or log line even when it has no credential-like shape.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tools.redact import register_secret
 from tools.scopes_catalog import ALL_SCOPES
 
 ENV_PREFIX = "ALYSIO_"
@@ -25,15 +30,20 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the environment variable."""
 
 
-def is_loopback_host(url: str) -> bool:
-    """True when ``url`` points at this machine (the only place plain HTTP is allowed)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
+def is_loopback_address(host: str) -> bool:
+    """True when the host name or address ``host`` is this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def is_loopback_host(url: str) -> bool:
+    """True when ``url`` points at this machine (the only place plain HTTP is allowed)."""
+    return is_loopback_address(urlsplit(url).hostname or "")
 
 
 def _check_base_url(value: str, env_name: str) -> str:
@@ -160,6 +170,18 @@ class Settings(BaseSettings):
             )
         return self
 
+    def model_post_init(self, context: Any, /) -> None:
+        """Register every secret setting for redaction (see :mod:`tools.redact`)."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not isinstance(value, SecretStr):
+                continue
+            secret = value.get_secret_value()
+            if name == "paragon_signing_key" and "PRIVATE KEY" not in secret:
+                continue  # the path of the key file: its text is registered when read
+            register_secret(secret)
+            register_secret(secret.strip().replace("\\n", "\n"))  # a PEM given with escaped newlines
+
     @property
     def planner_name(self) -> Literal["offline", "openai"]:
         """The planner in effect: the model planner only when chosen or when a key is set."""
@@ -187,6 +209,7 @@ class Settings(BaseSettings):
         pem = raw.replace("\\n", "\n")
         if "PRIVATE KEY-----" not in pem:
             raise SettingsError("ALYSIO_PARAGON_SIGNING_KEY does not hold a PEM private key")
+        register_secret(pem)  # read from a file: the setting itself held only its path
         return pem + "\n"
 
 
@@ -198,6 +221,13 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's errors into one :class:`SettingsError` naming each variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:  # the only text read as bytes is the .env file
+        raise SettingsError(
+            f"The .env file in {Path.cwd()} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the .env file in {Path.cwd()}: {exc.strerror}") from None
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

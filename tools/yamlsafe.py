@@ -99,6 +99,14 @@ def safe_load(text: str, *, max_nodes: int = MAX_NODES, max_aliases: int = MAX_A
     return yaml.load(text, Loader=FastSafeLoader)  # a safe loader: constructs no objects
 
 
+def describe_error(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: ``line L, column C: <problem>`` (PyYAML's own text spans several)."""
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    text = str(problem) if problem else " ".join(str(exc).split())
+    return f"line {mark.line + 1}, column {mark.column + 1}: {text}" if mark is not None else text
+
+
 def load_file(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
     """:func:`safe_load` of a file read with :func:`read_text`."""
     return safe_load(read_text(path, max_bytes=max_bytes))

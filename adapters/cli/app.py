@@ -1,7 +1,9 @@
 """``alysio-agent``: the command line (Typer + Rich).
 
 Each command imports its implementation lazily so that ``--help`` stays fast and a
-command whose part is not built yet says so plainly instead of failing on import.
+command whose part is not built yet says so plainly instead of failing on import. Bad input (a
+setting, an option, a file) is reported in one line naming the problem, never as a traceback;
+every file the process creates is readable by its owner only (:mod:`tools.datadir`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from tools.datadir import restrict_new_files
 from tools.settings import SettingsError
 
 app = typer.Typer(
@@ -23,7 +27,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+
+EXIT_USAGE = 2
+
+
+def fail(message: str, *, code: int = EXIT_USAGE) -> NoReturn:
+    """Print ``Error: <message>`` on one line of stderr and exit with ``code``."""
+    err_console.print(f"[red]Error:[/red] {escape(' '.join(message.split()))}")
+    raise typer.Exit(code=code)
 
 
 class ToolsFormat(StrEnum):
@@ -113,7 +125,14 @@ def tools(
 @app.command()
 def sandbox(
     host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port")] = 8765,
+    port: Annotated[int, typer.Option(help="TCP port (1-65535)")] = 8765,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Allow a --host other than loopback (the admin API serves the Paragon signing key)",
+        ),
+    ] = False,
     fixture: Annotated[str, typer.Option(help="demo, empty, or a YAML file holding a portal block")] = "demo",
     token: Annotated[
         str | None, typer.Option(help="Make this token valid with every scope the integration lists")
@@ -123,9 +142,12 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve the local HubSpot + Paragon sandbox over HTTP."""
-    from tools.sandbox.server import serve
+    from tools.sandbox.server import SandboxStartError, serve
 
-    serve(host=host, port=port, fixture=fixture, token=token, state=state)
+    try:
+        serve(host=host, port=port, fixture=fixture, token=token, state=state, allow_remote=allow_remote)
+    except SandboxStartError as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -136,9 +158,15 @@ def audit(
     limit: Annotated[int, typer.Option(help="Show at most this many, newest last", min=1)] = 200,
 ) -> None:
     """Show the audit log: every HubSpot request the agent made, who approved writes, and what changed."""
-    from agent.audit import show_audit
+    import sqlite3
 
-    show_audit(thread_id=thread, user_id=user, as_json=json_lines, limit=limit)
+    from agent.audit import show_audit
+    from tools.settings import load_settings
+
+    try:
+        show_audit(thread_id=thread, user_id=user, as_json=json_lines, limit=limit)
+    except sqlite3.Error as exc:
+        fail(f"cannot read the audit log {load_settings().storage_path('audit')}: {exc}", code=1)
 
 
 class EvalMode(StrEnum):
@@ -240,12 +268,16 @@ def connection_reconnected(
 
 
 def main() -> None:
-    """Console-script entry point: settings problems are reported by name, never as a traceback."""
+    """Console-script entry point: settings problems are reported by name, never as a traceback.
+
+    Every file and directory the command creates is its owner's only (umask ``077``).
+    """
+    restrict_new_files()
     try:
         app()
     except SettingsError as exc:
-        err_console.print(f"[red]Configuration error[/red]: {exc}")
-        sys.exit(2)
+        err_console.print(f"[red]Configuration error[/red]: {escape(str(exc))}")
+        sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":

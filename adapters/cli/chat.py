@@ -34,7 +34,9 @@ from agent.context import AgentContext
 from agent.events import ErrorInfo, Event
 from agent.identity.users import UnknownUser, UserIdentity
 from agent.service import Incoming
+from tools.datadir import make_private, secure_data_dir
 from tools.hubspot import HubSpotError
+from tools.redact import RedactingFilter
 from tools.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -398,6 +400,9 @@ class ChatDriver:
 def _configure_logging(settings: Settings) -> Path | None:
     """Send log records to ``{data_dir}/chat.log`` so tracebacks never reach the conversation.
 
+    The data directory is made its owner's only (``0700``, its files ``0600``) and every record
+    passes :class:`~tools.redact.RedactingFilter`, so no credential an upstream quoted is written.
+
     Returns:
         The log file, or None when it cannot be written (records are then dropped).
     """
@@ -406,12 +411,14 @@ def _configure_logging(settings: Settings) -> Path | None:
         root.removeHandler(existing)
     path = settings.data_dir.expanduser() / "chat.log"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(settings)
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        make_private(path)
     except OSError:
         root.addHandler(logging.NullHandler())
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     return path

@@ -4,7 +4,10 @@ The request is one system message (``prompts/system.md``, ``prompts/planner.md``
 context as JSON) and the user's message exactly as typed, with ``response_format`` set to the
 :class:`~agent.plan.Plan` schema in OpenAI's strict form. The answer is validated with the same
 pydantic model, so the model's text never becomes a write without passing the schema; a refusal,
-a malformed answer or an unreachable endpoint becomes an ``unsupported`` plan that says why.
+a malformed answer or an unreachable endpoint becomes an ``unsupported`` plan that says why. Text
+the endpoint sent (a refusal, an error body, which may quote the API key) is redacted
+(:func:`tools.redact.redact`) before it reaches the plan, and so a reply and the checkpoint, or a
+log line.
 
 A yes/no to a pending confirmation is read deterministically and never reaches the model, and a
 summary (the one allowed second call of a turn) is only written when the graph asks for it.
@@ -32,6 +35,7 @@ from agent.plan import Answer, Plan
 from agent.planners.base import PendingKind, PlanningInput
 from agent.planners.quick import quick_answer as shared_quick_answer
 from agent.prompts import Prompts, default_prompts
+from tools.redact import redact
 from tools.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -262,7 +266,7 @@ class OpenAIPlanner:
         try:
             reply = await bound.ainvoke(messages)
         except (openai.OpenAIError, ValueError, KeyError) as exc:
-            log.warning("planning call failed: %s", exc)
+            log.warning("planning call failed: %s", redact(str(exc)))
             return _not_understood(_unavailable_reason(exc))
         if not isinstance(reply, AIMessage):
             return _not_understood("the language model's answer was not a chat message")
@@ -282,14 +286,14 @@ class OpenAIPlanner:
         try:
             reply = await self._model.ainvoke(build_summary_messages(self._prompts, request, facts))
         except (openai.OpenAIError, ValueError, KeyError) as exc:
-            log.warning("summary call failed: %s", exc)
+            log.warning("summary call failed: %s", redact(str(exc)))
             return f"I could not write the summary: {_unavailable_reason(exc)}."
         text = reply.text.strip() if isinstance(reply, AIMessage) else ""
         return text or "I could not write the summary: the language model returned no text."
 
 
 def _not_understood(reason: str) -> Plan:
-    return Plan(intent="unsupported", not_understood=[reason])
+    return Plan(intent="unsupported", not_understood=[redact(reason)])
 
 
 def _refusal_of(reply: AIMessage) -> str | None:
@@ -316,7 +320,7 @@ def _parse_plan(reply: AIMessage) -> Plan:
         return Plan.model_validate_json(text)
     except ValidationError as exc:
         cut = " (the answer was cut off)" if finish_reason == "length" else ""
-        log.warning("model answer is not a valid plan%s: %s", cut, exc)
+        log.warning("model answer is not a valid plan%s: %s", cut, redact(str(exc)))
         return _not_understood(f"the language model's answer was not a valid plan{cut}")
 
 

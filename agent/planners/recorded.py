@@ -43,6 +43,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agent.plan import Plan
+from tools.yamlsafe import YamlRefused, describe_error, load_file
 
 Source = Literal["synthetic", "live"]
 
@@ -234,10 +235,10 @@ _Dumper.add_representer(str, _str_representer)
 
 
 def read_cassette(path: Path) -> Cassette:
-    """Read a cassette.
+    """Read a cassette (with the limits of :mod:`tools.yamlsafe`: size, aliases, binary, UTF-8).
 
     Raises:
-        CassetteError: It does not exist or is not a valid cassette.
+        CassetteError: It does not exist, cannot be read or is not a valid cassette.
     """
     if not path.is_file():
         raise CassetteError(
@@ -245,10 +246,14 @@ def read_cassette(path: Path) -> Cassette:
             "`alysio-agent eval --mode record --synthetic`, or record with a live model"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_file(path) or {}
         return Cassette.model_validate(data)
+    except OSError as exc:
+        raise CassetteError(f"cannot read {path.name}: {exc.strerror}") from None
+    except YamlRefused as exc:
+        raise CassetteError(f"{path.name}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise CassetteError(f"{path.name} is not valid YAML: {exc}") from None
+        raise CassetteError(f"{path.name} is not valid YAML ({describe_error(exc)})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

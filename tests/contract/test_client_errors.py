@@ -88,6 +88,35 @@ async def test_missing_scope_403_reports_the_table_scopes(
     assert info.value.required == ["crm.objects.deals.read"]
 
 
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 503])
+async def test_an_error_body_quoting_the_user_token_never_carries_it(
+    make_client: MakeClient, router: respx.MockRouter, status: int
+) -> None:
+    client = await make_client(settings={"max_retries": 0})
+    seen: list[str] = []
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        seen.append(token)
+        hubspot = {"status": "error", "message": f"Bad credentials {token}", "category": "X"}
+        # Paragon's envelope around HubSpot's answer, both quoting the token
+        body = {
+            "message": f"Failed: Bearer {token}",
+            "code": "50001",
+            "status": status,
+            "meta": {"body": hubspot},
+        }
+        return httpx.Response(status, json=body if status == 503 else hubspot)
+
+    router.get("/crm/v3/objects/deals/1").mock(side_effect=echo)
+    with pytest.raises(HubSpotError) as info:
+        await client.get_object(CONN, "deals", "1")
+
+    assert seen and seen[0].startswith("eyJ")
+    shown = f"{info.value} {info.value.args} {json.dumps(info.value.to_dict())}"
+    assert seen[0] not in shown and "[redacted]" in shown
+
+
 # --------------------------------------------------------------------------- retries
 
 

@@ -5,6 +5,9 @@
 - :mod:`tests.fakes.chat_model`: a LangChain chat model answering from a script.
 - :mod:`tests.fakes.openai_server`: an OpenAI-compatible HTTP server on a loopback port
   answering from a script, for tests through the real ``openai``/``langchain-openai`` stack.
+- :mod:`tests.fakes.echo_upstream`: a HubSpot or Paragon stand-in on a loopback port whose every
+  error quotes the caller's ``Authorization`` header (the secret-redaction tests).
+- :mod:`tests.fakes.loopback`: the loopback HTTP server both HTTP fakes run on.
 - :mod:`tests.fakes.builders`: plans many tests share (``deal_for_acme``) and ``assert_matches``,
   a partial comparison of a plan's dump.
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from agent.planners.recorded import RecordedRequest, RecordedResponse, Replay, UnexpectedModelCall
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 from tests.fakes.model_script import ModelResponse
 
 COMPLETIONS_PATH = "/v1/chat/completions"
@@ -56,7 +56,7 @@ def error_body(message: str, *, status: int) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(LoopbackServer):
     """A scripted OpenAI-compatible server on ``127.0.0.1`` (a free port unless one is given).
 
     Use as a context manager; point the client at :attr:`base_url`. A request the script does
@@ -69,47 +69,19 @@ class FakeOpenAIServer:
         headers: The headers of each request (lower-case names).
     """
 
+    thread_name = "fake-openai"
+
     def __init__(self, script: Replay, *, port: int = 0) -> None:
         self.script = script
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        super().__init__(self._handler_class(), port=port)
 
     @property
     def base_url(self) -> str:
         """The ``base_url`` for the SDK (``http://127.0.0.1:PORT/v1``)."""
         return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> FakeOpenAIServer:
-        """Serve in a background thread."""
-        # A short poll interval keeps stop() quick (shutdown waits for the serving loop to poll).
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOpenAIServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _record(self, body: dict[str, Any], headers: dict[str, str]) -> int:
         with self._lock:
@@ -120,24 +92,7 @@ class FakeOpenAIServer:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def _send(
-                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
-            ) -> None:
-                data = json.dumps(payload).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
@@ -146,7 +101,7 @@ class FakeOpenAIServer:
                         f"the fake OpenAI server serves only {COMPLETIONS_PATH}, got {self.path}"
                     )
                     server.script.failures.append(failure)
-                    self._send(404, error_body(str(failure), status=404), {"x-should-retry": "false"})
+                    self.send_json(404, error_body(str(failure), status=404), {"x-should-retry": "false"})
                     return
                 body = json.loads(raw or b"{}")
                 number = server._record(body, {k.lower(): v for k, v in self.headers.items()})
@@ -154,14 +109,14 @@ class FakeOpenAIServer:
                 try:
                     response = server.script.answer(request).response
                 except AssertionError as exc:
-                    self._send(400, error_body(str(exc), status=400), {"x-should-retry": "false"})
+                    self.send_json(400, error_body(str(exc), status=400), {"x-should-retry": "false"})
                     return
                 headers = response.headers if isinstance(response, ModelResponse) else {}
                 if isinstance(response, ModelResponse) and response.is_error:
                     message = response.content or HTTPStatus(response.status).phrase
-                    self._send(response.status, error_body(message, status=response.status), headers)
+                    self.send_json(response.status, error_body(message, status=response.status), headers)
                     return
                 payload = completion_body(response, model=str(body.get("model", "fake")), number=number)
-                self._send(200, payload, headers)
+                self.send_json(200, payload, headers)
 
         return Handler

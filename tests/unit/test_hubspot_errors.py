@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -16,6 +18,7 @@ from tools.hubspot.errors import (
     ValidationFailed,
     error_from_response,
 )
+from tools.redact import MASK, register_secret
 
 
 def _map(status: int, body: object, **headers: str) -> HubSpotError:
@@ -107,3 +110,64 @@ def test_to_dict_carries_kind_action_and_specifics() -> None:
     data = err.to_dict()
     assert data["kind"] == "conflict" and data["existing_id"] == "42" and data["user_action"]
     assert "HTTP 409" in str(err)
+
+
+# --- no credential survives in an error, whatever HubSpot or Paragon quoted -------------------------
+
+JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LWFsZXgifQ.c2lnbmF0dXJlLW9mLXRoZS11c2Vy"
+CONFIGURED = "configured-not-token-shaped-7391"
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (401, {"status": "error", "message": f"Invalid token: Bearer {JWT} ({CONFIGURED})", "category": "X"}),
+        (400, {"status": "error", "message": f"Bad value {CONFIGURED}", "category": "VALIDATION_ERROR"}),
+        (  # Paragon's own envelope
+            401,
+            {
+                "message": f"Bad user token Bearer {JWT} / {CONFIGURED}",
+                "code": "40001",
+                "status": 401,
+                "meta": {},
+            },
+        ),
+        (
+            403,
+            {
+                "status": "error",
+                "message": "This app hasn't been granted all required scopes",
+                "category": "MISSING_SCOPES",
+                "correlationId": f"corr {JWT}",
+                "errors": [{"context": {"requiredGranularScopes": [f"token={CONFIGURED}"]}}],
+            },
+        ),
+        (
+            400,
+            {
+                "status": "error",
+                "message": f"Property values were not valid (session {JWT})",
+                "category": f"VALIDATION_ERROR {CONFIGURED}",
+                "errors": [{"context": {"propertyName": [f"amount {CONFIGURED}"]}}],
+            },
+        ),
+        (
+            409,
+            {"message": f"Contact already exists. Existing ID: 42. Key {CONFIGURED}", "category": "CONFLICT"},
+        ),
+    ],
+    ids=["hubspot-401", "hubspot-400", "paragon-envelope", "scopes-and-correlation", "fields", "conflict"],
+)
+def test_tokens_and_configured_secrets_quoted_by_upstream_are_redacted(status: int, body: object) -> None:
+    register_secret(CONFIGURED)
+
+    err = _map(status, body)
+
+    shown = " ".join([str(err), repr(err.args), json.dumps(err.to_dict())])
+    assert JWT not in shown and CONFIGURED not in shown
+    assert MASK in shown
+
+
+def test_errors_made_anywhere_are_redacted_not_only_mapped_ones() -> None:
+    err = UpstreamUnavailable(f"HubSpot said: Authorization: Bearer {JWT}", user_action=f"use {JWT}")
+    assert JWT not in str(err) and JWT not in err.user_action and MASK in err.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from agent.planners.recorded import (
 )
 from tests.fakes import ModelResponse, ModelScript, ScriptedChatModel
 from tests.fakes.builders import deal_for_acme
+from tools.redact import register_secret
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=ZoneInfo("America/New_York"))
@@ -264,6 +266,46 @@ async def test_endpoint_errors_become_an_unsupported_plan_saying_what_to_do(
     plan = await planner_for(script).plan("Create a deal for Acme", given())
 
     assert plan == Plan(intent="unsupported", not_understood=[reason])
+
+
+SECRET_KEY = "model-key-not-token-shaped-5150"
+QUOTED_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LWFsZXgifQ.c2lnbmF0dXJlLW9mLWEtand0"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ModelResponse.error(400, f"Incorrect API key provided: {SECRET_KEY}. Bearer {QUOTED_JWT}"),
+        ModelResponse.error(401, f"Bearer {QUOTED_JWT} rejected ({SECRET_KEY})"),
+        ModelResponse.refused(f"I will not repeat {SECRET_KEY} or {QUOTED_JWT}"),
+    ],
+    ids=["error-400", "error-401", "refusal"],
+)
+async def test_credentials_the_endpoint_quotes_reach_neither_the_plan_nor_the_log(
+    script: ModelScript, answer: ModelResponse, caplog: pytest.LogCaptureFixture
+) -> None:
+    register_secret(SECRET_KEY)  # as loading the settings does with ALYSIO_OPENAI_API_KEY
+    script.add(answer)
+
+    with caplog.at_level(logging.DEBUG, logger="agent.planners.openai"):
+        plan = await planner_for(script).plan("Create a deal for Acme", given())
+
+    assert plan.intent == "unsupported" and plan.writes == []
+    shown = plan.model_dump_json() + caplog.text
+    assert SECRET_KEY not in shown and QUOTED_JWT not in shown
+
+
+async def test_a_summary_failure_quoting_the_key_does_not_log_it(
+    script: ModelScript, caplog: pytest.LogCaptureFixture
+) -> None:
+    register_secret(SECRET_KEY)
+    script.add(ModelResponse.error(500, f"upstream failed for key {SECRET_KEY}"))
+
+    with caplog.at_level(logging.DEBUG, logger="agent.planners.openai"):
+        summary = await planner_for(script).summarize("summarize Acme", "facts")
+
+    assert SECRET_KEY not in summary + caplog.text
+    assert "summary call failed" in caplog.text
 
 
 async def test_summary_is_one_plain_call_with_the_summary_prompt(script: ModelScript) -> None:

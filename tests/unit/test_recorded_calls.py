@@ -153,6 +153,35 @@ def test_an_unreadable_cassette_says_why(tmp_path: Path, text: str | None, messa
     assert str(caught.value).startswith(message)
 
 
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+    f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(9)
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"exchanges: []\x00\x01\x02\xff", "case.cassette.yaml: the file is binary, not YAML text"),
+        (
+            b"exchanges: [{turn: 0, response: {content: caf\xe9}}]",
+            "case.cassette.yaml: the file is not UTF-8",
+        ),
+        (ALIAS_BOMB.encode(), "case.cassette.yaml: the document expands to more than"),
+        (b"exchanges: [\n  {turn: 0,\n", "case.cassette.yaml is not valid YAML (line "),
+    ],
+    ids=["binary", "not-utf8", "alias-bomb", "not-yaml-one-line"],
+)
+def test_a_hostile_cassette_is_refused_in_one_line(tmp_path: Path, raw: bytes, message: str) -> None:
+    path = tmp_path / "case.cassette.yaml"
+    path.write_bytes(raw)
+    with pytest.raises(CassetteError) as caught:
+        read_cassette(path)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
 async def test_the_replaying_model_answers_the_recorded_form_and_refuses_other_options() -> None:
     sent = RecordedRequest.from_langchain([HumanMessage("hi")], FORMAT)
     replay = Replay([Exchange(turn=0, request=sent, response=RecordedResponse(content="hello"))])

@@ -2,7 +2,9 @@
 
 Every error carries what a person needs: the HTTP status, HubSpot's ``category`` and
 ``correlationId`` (for HubSpot support), the message, a plain-language ``user_action`` and a
-short ``kind`` that the agent and the eval cases match on. No error ever carries a token.
+short ``kind`` that the agent and the eval cases match on. No error ever carries a token: every
+text an error holds passes :func:`tools.redact.redact` when the error is made, since HubSpot and
+Paragon sometimes quote the request's credentials in their error bodies.
 """
 
 from __future__ import annotations
@@ -12,11 +14,18 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from tools.redact import redact
+
 PARAGON_NOT_ENABLED = "Integration not enabled for user."
 """Paragon's exact message when the user has not connected HubSpot (matched by Paragon's own MCP)."""
 
 _EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
 _RETRYABLE_5XX_EXCLUDED = frozenset({522, 525, 526})  # HubSpot: contact support, do not retry
+
+
+def _redacted(text: object) -> str | None:
+    """``text`` as redacted text (upstream fields are not always strings), or None."""
+    return None if text is None else redact(str(text))
 
 
 class HubSpotError(Exception):
@@ -43,12 +52,13 @@ class HubSpotError(Exception):
         correlation_id: str | None = None,
         user_action: str | None = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.status = status
-        self.category = category
-        self.correlation_id = correlation_id
-        self.user_action = user_action or self.default_action
+        self.category = _redacted(category)
+        self.correlation_id = _redacted(correlation_id)
+        self.user_action = redact(user_action) if user_action else self.default_action
 
     @property
     def retryable(self) -> bool:
@@ -97,7 +107,7 @@ class MissingScopes(HubSpotError):
 
     def __init__(self, message: str, *, required: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.required = list(required)
+        self.required = [redact(scope) for scope in required]
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "required": self.required}
@@ -129,7 +139,7 @@ class ValidationFailed(HubSpotError):
 
     def __init__(self, message: str, *, property_names: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.property_names = list(property_names)
+        self.property_names = [redact(name) for name in property_names]
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "property_names": self.property_names}
@@ -154,7 +164,7 @@ class Conflict(HubSpotError):
 
     def __init__(self, message: str, *, existing_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.existing_id = existing_id
+        self.existing_id = _redacted(existing_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "existing_id": self.existing_id}

@@ -36,7 +36,7 @@ from tools.sandbox.faults import (
 )
 from tools.sandbox.loader import Loader, read_fixture
 from tools.sandbox.objects import create_record
-from tools.sandbox.persistence import StateFile
+from tools.sandbox.persistence import StateFile, StateFileError
 from tools.sandbox.store import JSON, Portal
 from tools.sandbox.timeutil import iso
 from tools.scopes_catalog import ALL_SCOPES
@@ -138,14 +138,24 @@ class Sandbox:
             )
 
     def restore(self) -> bool:
-        """Load the portal from the state file; False when there is none yet."""
+        """Load the portal from the state file; False when there is none yet.
+
+        Raises:
+            StateFileError: The file holds something else than a saved portal.
+        """
         if self._state_file is None:
             return False
         data = self._state_file.load()
         if data is None:
             return False
-        self.portal = Portal.from_json(data["portal"])
-        self.credentials = Credentials.from_json(data.get("credentials", {}))
+        try:
+            self.portal = Portal.from_json(data["portal"])
+            self.credentials = Credentials.from_json(data.get("credentials", {}))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateFileError(
+                f"The state file {self._state_file.path} does not hold a sandbox portal "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
         return True
 
     # public API ----------------------------------------------------------------------------

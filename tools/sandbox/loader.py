@@ -20,7 +20,7 @@ from tools.sandbox.objects import add_association, sync_contact_company
 from tools.sandbox.store import Owner, Pipeline, Portal, Stage, Team, User
 from tools.sandbox.timeutil import iso
 from tools.sandbox.validation import to_wire_string
-from tools.yamlsafe import YamlRefused, load_file
+from tools.yamlsafe import YamlRefused, describe_error, load_file
 
 MAX_FIXTURE_BYTES = 64 * 1024 * 1024
 """Fixture files are portals: larger than cases, still bounded."""
@@ -76,7 +76,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except YamlRefused as exc:
         raise FixtureError(f"Fixture file {path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise FixtureError(f"Fixture file {path} is not valid YAML: {exc}") from None
+        raise FixtureError(f"Fixture file {path} is not valid YAML ({describe_error(exc)})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
