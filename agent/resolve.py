@@ -8,13 +8,16 @@ Pipelines (and so stage labels → stage ids) are read once per connection and c
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Protocol
 
 from rapidfuzz import fuzz, utils
 
+from agent.identity.store import PIPELINES_KIND
 from agent.state import Choice
 from tools.hubspot import Connection, HubSpotClient, ObjectType
 from tools.hubspot.models import CrmObject, Filter, FilterGroup, Pipeline, PipelineStage, SearchRequest
@@ -228,19 +231,60 @@ _FILLER: Final = frozenset(
 )  # fmt: skip
 
 
-class PipelineCache:
-    """Deal pipelines per connection, read once (``GET /crm/v3/pipelines/deals``) and kept."""
+class MetadataStore(Protocol):
+    """Where the identity sync keeps a tenant's portal metadata (``IdentityStore`` has these)."""
 
-    def __init__(self, client: HubSpotClient) -> None:
+    async def save_metadata(self, tenant_id: str, kind: str, body: Any, *, now: datetime) -> None: ...
+
+    async def metadata(self, tenant_id: str, kind: str) -> tuple[Any, datetime] | None: ...
+
+
+PIPELINES_MAX_AGE = timedelta(hours=12)
+
+
+class PipelineCache:
+    """Deal pipelines per connection: from memory, else as the identity sync kept them, else one read
+    (``GET /crm/v3/pipelines/deals``), which is kept for the other processes too.
+
+    Concurrent turns of a connection share one read (single flight). Kept pipelines older than
+    ``max_age`` are read again; a stage label nobody knows makes the caller :meth:`refresh` once.
+    """
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        *,
+        store: MetadataStore | None = None,
+        max_age: timedelta = PIPELINES_MAX_AGE,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._client = client
+        self._store = store
+        self._max_age = max_age
+        self._clock = clock
         self._cache: dict[str, list[Pipeline]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def pipelines(self, conn: Connection) -> list[Pipeline]:
         """Every deal pipeline with its stages."""
         key = conn.portal_key
-        if key not in self._cache:
-            self._cache[key] = await self._client.list_pipelines(conn, "deals")
+        if key in self._cache:
+            return self._cache[key]
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            if key not in self._cache:
+                self._cache[key] = await self._load(conn)
         return self._cache[key]
+
+    async def _load(self, conn: Connection) -> list[Pipeline]:
+        if self._store is not None:
+            kept = await self._store.metadata(conn.tenant_id, PIPELINES_KIND)
+            if kept is not None and self._clock() - kept[1] <= self._max_age:
+                return [Pipeline.model_validate(p) for p in kept[0]]
+        pipelines = await self._client.list_pipelines(conn, "deals")
+        if self._store is not None:
+            body = [p.model_dump(mode="json") for p in pipelines]
+            await self._store.save_metadata(conn.tenant_id, PIPELINES_KIND, body, now=self._clock())
+        return pipelines
 
     def cached(self, conn: Connection) -> list[Pipeline] | None:
         """The pipelines if already read (no request)."""

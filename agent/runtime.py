@@ -39,6 +39,7 @@ from agent.ledger import MemoryWriteLedger, SqliteWriteLedger, WriteLedger
 from agent.nodes.deps import Deps
 from agent.owners import OwnerLookup
 from agent.planners.base import Planner
+from agent.resolve import PipelineCache
 from agent.service import AgentService
 from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig
 from tools.settings import Settings, load_settings
@@ -270,6 +271,7 @@ async def open_service(
             options: dict[str, Any] = {
                 "confirmation_ttl": ttl,
                 "owners": owners,
+                "pipelines": PipelineCache(guarded, store=store),
                 "ledger": ledger,
                 "max_writes": settings.max_writes_per_approval,
                 "write_lease_seconds": settings.write_lease_seconds,
@@ -299,4 +301,5 @@ def default_deps() -> Deps:
         build_planner(settings),
         confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
         owners=IdentityLookup(store, IdentitySync(store, guarded, installer=settings.user_id)),
+        pipelines=PipelineCache(guarded, store=store),
     )

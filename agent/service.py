@@ -38,6 +38,7 @@ from agent.nodes.interpret import same_person
 from agent.owners import OwnerLookup
 from agent.planners.base import Planner
 from agent.planners.quick import quick_answer
+from agent.resolve import PipelineCache
 from agent.state import PendingRequest, Requester, ResumeValue, new_request
 from tools.hubspot import HubSpotClient
 
@@ -109,6 +110,8 @@ class AgentService:
         locks: Per-thread serialisation (in-process by default).
         owners: "me"/names/"my team" → owner ids; the identity store's ``IdentityLookup`` in a
             service built from the settings (default: the client's owners list, cached).
+        pipelines: Deal pipelines and stages (default: read once per connection); a service built
+            from the settings keeps them in the identity store, where the sync put them.
         ledger: Claims of approved steps and owners of threads, shared by every process (default:
             in memory, for one process).
         max_writes: The most writes one approval may carry.
@@ -126,6 +129,7 @@ class AgentService:
         confirmation_ttl: timedelta = timedelta(hours=24),
         locks: ThreadLocks | None = None,
         owners: OwnerLookup | None = None,
+        pipelines: PipelineCache | None = None,
         ledger: WriteLedger | None = None,
         max_writes: int = 5,
         write_lease_seconds: float = 15.0,
@@ -147,6 +151,8 @@ class AgentService:
         )
         if owners is not None:
             self.deps.owners = owners
+        if pipelines is not None:
+            self.deps.pipelines = pipelines
         self.graph = build_graph(checkpointer or InMemorySaver(), deps=self.deps)
         self._locks = locks or LocalThreadLocks()
         if audit is not None:

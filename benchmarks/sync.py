@@ -29,6 +29,7 @@ LIST_PATHS = frozenset(
         "/settings/v3/users",
         "/settings/v3/users/roles",
         "/settings/v3/users/teams",
+        "/crm/v3/pipelines/deals",
         "/projects/sandbox-project/sdk/me",
     }
 )

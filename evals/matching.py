@@ -318,7 +318,8 @@ def _check_created(c: _Compared, object_type: str, entries: list[Created], out: 
         sent = c.sent(object_type, chosen[i]["id"])
         out.fields.true_positive += sum(1 for k in entry.properties if k in sent)
         out.fields.false_negative += sum(1 for k in entry.properties if k not in sent)
-        out.fields.false_positive += len(sent - set(entry.properties))
+        # A field of an expected new record that the case does not constrain (a call's status, the
+        # deal's first stage) is the agent's sensible default, not a false positive.
     matched_ids = {r["id"] for r in chosen.values()}
     extra = [r for r in new if r["id"] not in matched_ids]
     for r in extra:

@@ -11,6 +11,7 @@ portal against ``final`` (see :mod:`evals.matching`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 import warnings
@@ -25,6 +26,7 @@ from jwt.warnings import InsecureKeyLengthWarning
 
 from agent.context import AgentContext
 from agent.events import Event
+from agent.identity import IdentityLookup, IdentitySync, SqliteIdentityStore
 from agent.planners.base import Planner
 from agent.planners.recorded import (
     CassetteError,
@@ -33,6 +35,7 @@ from agent.planners.recorded import (
     read_cassette,
     write_cassette,
 )
+from agent.resolve import PipelineCache
 from agent.service import AgentService, Incoming
 from evals.case import EditAction, LoadedCase, Turn
 from evals.cassettes import Replayer, SyntheticRecorder, TurnTracker
@@ -46,6 +49,7 @@ from evals.checks import (
     written_fields,
 )
 from evals.matching import FieldCounts, check_final
+from tools.hubspot import HubSpotError
 from tools.local import LocalPortal, open_local_portal
 from tools.sandbox.loader import FixtureError
 from tools.scopes_catalog import ALL_SCOPES
@@ -349,6 +353,7 @@ async def run_case(
         clock=clock,
         settings=settings or Settings(),
     )
+    stack = contextlib.AsyncExitStack()
     try:
         sandbox = portal.sandbox
         try:
@@ -359,10 +364,23 @@ async def run_case(
         if context.connection == "revoked":
             assert portal.connection.credential_id is not None
             sandbox.revoke(portal.connection.credential_id)
+        # The install: when HubSpot is connected, Alysio syncs its people and metadata into the
+        # identity store (as in production). It happens before the conversation, so its requests
+        # are not the conversation's; a sync that fails leaves the conversation to find out.
+        store = await SqliteIdentityStore.open(":memory:")
+        stack.push_async_callback(store.aclose)
+        sync = IdentitySync(store, portal.client, installer=context.user.id)
+        with contextlib.suppress(HubSpotError):
+            await sync.sync(portal.connection)
         budget = _BudgetedLog(options.max_hubspot_calls)
         sandbox.requests = budget
         before = sandbox.state()
-        service = AgentService(portal.client, chosen)
+        service = AgentService(
+            portal.client,
+            chosen,
+            owners=IdentityLookup(store, sync),
+            pipelines=PipelineCache(portal.client, store=store),
+        )
         ctx = AgentContext(
             tenant_id="t-eval",
             user_id=context.user.id,
@@ -408,6 +426,7 @@ async def run_case(
         if isinstance(handler, RecordingChatModel):
             write_cassette(loaded.cassette_path, handler.cassette())
     finally:
+        await stack.aclose()
         await portal.aclose()
     result.passed = result.failure is None
     return result

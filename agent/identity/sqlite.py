@@ -69,6 +69,14 @@ CREATE TABLE IF NOT EXISTS user_mappings (
 );
 CREATE INDEX IF NOT EXISTS user_mappings_email ON user_mappings (tenant_id, lower(email));
 
+CREATE TABLE IF NOT EXISTS metadata (
+    tenant_id TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    synced_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, kind)
+);
+
 CREATE TABLE IF NOT EXISTS teams (
     tenant_id          TEXT NOT NULL,
     team_id            TEXT NOT NULL,
@@ -434,6 +442,25 @@ class SqliteIdentityStore:
                 ],
             )
         return plan.counts
+
+    async def save_metadata(self, tenant_id: str, kind: str, body: Any, *, now: datetime) -> None:
+        """Keep a piece of the portal's metadata as JSON (replacing what was kept)."""
+        async with self._write() as tx:
+            await tx.execute(
+                "INSERT OR REPLACE INTO metadata (tenant_id, kind, body, synced_at) VALUES (?, ?, ?, ?)",
+                (tenant_id, kind, json.dumps(body, separators=(",", ":")), _ts(now)),
+            )
+
+    async def metadata(self, tenant_id: str, kind: str) -> tuple[Any, datetime] | None:
+        """A piece of the portal's metadata and when it was synced, if kept."""
+        rows = await self._fetchall(
+            "SELECT body, synced_at FROM metadata WHERE tenant_id = ? AND kind = ?", (tenant_id, kind)
+        )
+        if not rows:
+            return None
+        synced = _dt(rows[0][1])
+        assert synced is not None
+        return json.loads(rows[0][0]), synced
 
     async def set_team_parent(self, tenant_id: str, team_id: str, parent_id: str | None) -> TeamRecord:
         """Set a team's parent from a source that has one (an admin's configuration).

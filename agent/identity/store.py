@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 ConnectionStatus = Literal["active", "deauthorized"]
 
@@ -184,6 +184,10 @@ class SyncCounts:
         }
 
 
+PIPELINES_KIND = "pipelines:deals"
+"""The metadata kind under which a tenant's deal pipelines (with their stages) are kept."""
+
+
 class IdentityStore(Protocol):
     """Storage of connections, mappings and teams (SQLite now, Postgres later).
 
@@ -267,6 +271,16 @@ class IdentityStore(Protocol):
 
     async def reconcile_teams(self, tenant_id: str, teams: list[TeamInfo], *, now: datetime) -> SyncCounts:
         """Make the tenant's teams match ``teams`` (parents are kept: HubSpot has none)."""
+        ...
+
+    # portal metadata (pipelines and stages, property definitions), synced with the people
+
+    async def save_metadata(self, tenant_id: str, kind: str, body: Any, *, now: datetime) -> None:
+        """Keep a piece of the portal's metadata (``kind``: ``pipelines:deals``...) as JSON."""
+        ...
+
+    async def metadata(self, tenant_id: str, kind: str) -> tuple[Any, datetime] | None:
+        """A piece of the portal's metadata and when it was synced, if kept."""
         ...
 
     async def set_team_parent(self, tenant_id: str, team_id: str, parent_id: str | None) -> TeamRecord:

@@ -25,7 +25,7 @@ from agent.identity.connections import (
     mark_uninstalled,
     tenant_connection,
 )
-from agent.identity.store import IdentityStore, Person, SyncCounts, TeamInfo
+from agent.identity.store import PIPELINES_KIND, IdentityStore, Person, SyncCounts, TeamInfo
 from tools.hubspot import Connection, HubSpotClient, HubSpotError, MissingScopes, NotAllowed
 from tools.hubspot.models import Owner, ParagonMe, Role, SettingsUser, Team
 
@@ -262,6 +262,8 @@ class IdentitySync:
                 await _optional(self.client.list_roles(conn), "roles", skipped) if users is not None else None
             )
             teams = await _optional(self.client.list_teams(conn), "teams", skipped)
+            # Supporting metadata read with the people, so a turn needs no read for it (stages).
+            pipelines = await _optional(self.client.list_pipelines(conn, "deals"), "deal pipelines", skipped)
         except HubSpotError as exc:
             if is_uninstall_signal(exc):
                 await mark_uninstalled(self.store, record.id, reason="proxy_not_enabled", now=self._clock())
@@ -274,6 +276,10 @@ class IdentitySync:
             if teams is not None
             else None
         )
+        if pipelines is not None:
+            await self.store.save_metadata(
+                conn.tenant_id, PIPELINES_KIND, [p.model_dump(mode="json") for p in pipelines], now=now
+            )
         finished = self._clock()
         await self.store.update_connection(
             record.id,

@@ -61,6 +61,9 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+OWNED_BY_REQUESTER: frozenset[str] = frozenset({"deals", "notes", "calls", "meetings", "emails", "tasks"})
+"""New records of these types belong to whoever asked, unless another owner is named."""
+
 CLEARED = "(cleared)"
 """How an emptied value is shown: never as a blank."""
 
@@ -108,6 +111,31 @@ class _Values:
             moment = datetime.combine(day, time(12), tzinfo=ZoneInfo(self.ctx.timezone))
             return prop, iso(moment).replace("Z", ".000Z"), raw
         return prop, raw, None
+
+    async def defaults(self, step: Step) -> None:
+        """What HubSpot's own UI fills in on a new record, unless the user said otherwise.
+
+        A deal goes into its pipeline's first open stage and belongs to the requester; the
+        activities they log (notes, calls, meetings, emails, tasks) are theirs. Without these a
+        deal vanishes from "my deals" and from pipeline views.
+        """
+        props, display = step["properties"], step["display"]
+        object_type = step["object_type"]
+        if object_type == "deals" and not props.get("dealstage"):
+            pipelines = await self.deps.pipelines.pipelines(self.conn)
+            pipeline = next((p for p in pipelines if p.id == props.get("pipeline", "default")), None)
+            open_stages = sorted(
+                (s for s in (pipeline.stages if pipeline else []) if s.metadata.get("isClosed") != "true"),
+                key=lambda s: s.display_order,
+            )
+            if open_stages:
+                props["dealstage"], display["dealstage"] = open_stages[0].id, open_stages[0].label
+        if object_type in OWNED_BY_REQUESTER and not props.get("hubspot_owner_id"):
+            try:
+                me = await self.deps.owners.resolve(self.conn, "me", user_email=self.ctx.user_email)
+            except OwnerNotFound:
+                return  # a requester with no HubSpot owner: the record stays unowned
+            props["hubspot_owner_id"], display["hubspot_owner_id"] = me.id, f"{owner_name(me)} (you)"
 
     async def _is_stage_id(self, raw: str) -> bool:
         pipelines = self.deps.pipelines.cached(self.conn)
@@ -285,6 +313,9 @@ async def build_steps(state: AgentState, deps: Deps, ctx: AgentContext) -> list[
                 label=label,
             )
         )
+    for step in steps:
+        if step["op"] == "create":
+            await values.defaults(step)
     return steps
 
 

@@ -19,9 +19,12 @@ async def test_each_request_is_recorded_with_thread_and_the_write_with_approver_
     entries = await h.audit.entries(thread_id=h.thread)
     assert [(e.operation, e.method, e.path_template) for e in entries] == [
         ("search", "POST", "/crm/v3/objects/{objectType}/search"),
+        # the new deal's first open stage and its owner (the requester), read once per connection
+        ("list_pipelines", "GET", "/crm/v3/pipelines/{objectType}"),
+        ("list_owners", "GET", "/crm/v3/owners"),
         ("create", "POST", "/crm/v3/objects/{objectType}"),
     ]
-    search, create = entries
+    search, _, _, create = entries
     assert search.approved_by is None and search.scopes == ["crm.objects.companies.read"]
     assert create.approved_by == "u-alex" and create.status == 201
     assert create.diff is not None and create.diff["amount"] == {"old": None, "new": "50000"}

@@ -15,7 +15,14 @@ async def test_create_deal_for_known_company_asks_then_writes_once_with_one_sear
     step = events[0].pending["steps"][0]
     assert step["op"] == "create" and step["properties"]["dealname"] == "Acme expansion"
     assert step["associations"][0]["label"] == "Acme Corp"
-    assert [(r["method"], r["path"]) for r in h.sent] == [("POST", "/crm/v3/objects/companies/search")]
+    # one search; the pipeline's first open stage and the requester as owner, read once per connection
+    assert [(r["method"], r["path"]) for r in h.sent] == [
+        ("POST", "/crm/v3/objects/companies/search"),
+        ("GET", "/crm/v3/pipelines/deals"),
+        ("GET", "/crm/v3/owners"),
+    ]
+    assert step["properties"]["dealstage"] == "appointmentscheduled"
+    assert step["display"]["hubspot_owner_id"] == "Alex Rivera (you)"
     assert h.find("deals", dealname="Acme expansion") == []
 
     events = await h.say("yes")
@@ -27,7 +34,7 @@ async def test_create_deal_for_known_company_asks_then_writes_once_with_one_sear
     assert h.linked("deals", deal["id"], "companies") == {acme["id"]}
     assert events[0].writes[0].id == deal["id"]
     assert events[0].writes[0].url and deal["id"] in events[0].writes[0].url
-    assert len(h.all_sent) == 2
+    assert len(h.all_sent) == 4
     assert len(h.planner.calls) == 1  # "yes" never reached the planner
 
 
@@ -70,7 +77,7 @@ async def test_without_a_known_portal_id_the_reply_has_no_link(h: Harness) -> No
     await h.say("Create a new deal for Acme Corp")
     events = await h.say("yes")
     assert events[0].writes[0].url is None and "https://" not in events[0].text
-    assert len(h.all_sent) == 2  # links never cost a call
+    assert len(h.all_sent) == 4  # search, stages, owner, create: links never cost a call
 
 
 def test_module_graph_compiles_without_a_checkpointer_and_without_settings_io() -> None:

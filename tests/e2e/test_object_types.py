@@ -217,14 +217,15 @@ async def test_merge_keeps_the_primary_company() -> None:
 # Per-intent HubSpot calls (recorded in docs/architecture.md): (plan, expected calls for the whole exchange)
 async def test_minimal_call_counts_per_intent() -> None:
     cases: list[tuple[str, Plan, int]] = [
-        ("create deal for a known company", create("deals", {"dealname": "X"}, [ACME]), 2),
+        # + the pipeline's first open stage and the requester as owner (both cached per connection)
+        ("create deal for a known company", create("deals", {"dealname": "X"}, [ACME]), 4),
         ("create contact, no links", create("contacts", {"email": "new@person.io"}), 1),
         (
             "log a note on a contact",
             log(
                 Activity(type="notes", body="hi"), [Mention(object_type="contacts", text="jane.doe@acme.com")]
             ),
-            2,
+            3,  # + the requester as the note's owner (cached per connection)
         ),
         (
             "update a company",

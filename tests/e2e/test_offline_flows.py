@@ -40,7 +40,8 @@ async def test_create_a_deal_for_acme_in_plain_words(o: Harness) -> None:
     assert [e.type for e in events] == ["reply"], [e.text for e in events]
     (deal,) = o.find("deals", dealname="Acme expansion")
     assert deal["properties"]["amount"] == "50000"
-    assert len(o.all_sent) == 2
+    assert deal["properties"]["dealstage"] == "appointmentscheduled"  # the pipeline's first open stage
+    assert len(o.all_sent) == 4  # search, stages and owners (cached afterwards), create
     assert o.planner.count == 1  # type: ignore[attr-defined]
 
 

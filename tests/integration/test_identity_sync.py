@@ -20,6 +20,7 @@ LIST_PATHS = {
     "/settings/v3/users",
     "/settings/v3/users/roles",
     "/settings/v3/users/teams",
+    "/crm/v3/pipelines/deals",  # supporting metadata: the deal stages, kept in the store
     "/projects/sandbox-project/sdk/me",
 }
 
@@ -235,3 +236,16 @@ async def test_all_pages_are_read(tmp_path: Path) -> None:
     finally:
         await portal.aclose()
         await store.aclose()
+
+
+async def test_the_sync_keeps_the_deal_stages_so_a_turn_reads_none(s: Setup) -> None:
+    from agent.resolve import PipelineCache
+
+    await s.run()
+    kept = await s.store.metadata("t-local", "pipelines:deals")
+    assert kept is not None and any(p["id"] == "default" for p in kept[0])
+    before = len(s.portal.sandbox.requests)
+    cache = PipelineCache(s.portal.client, store=s.store, clock=s.clock)
+    pipelines = await cache.pipelines(s.portal.connection)
+    assert [st.id for st in pipelines[0].stages][:1] == ["appointmentscheduled"]
+    assert len(s.portal.sandbox.requests) == before  # served from the store: no request

@@ -27,8 +27,9 @@ async def test_sync_reads_list_pages_only_never_one_request_per_person(bench: Mo
     for timed in (first, second):
         paths = [r["path"] for r in timed.sent]
         assert set(paths) <= bench.LIST_PATHS
-        # 220 active owners (3 pages), 30 archived (1), 220 users (3), roles, teams, Paragon's /sdk/me.
-        assert len(paths) == 3 + 1 + 3 + 1 + 1 + 1
+        # 220 active owners (3 pages), 30 archived (1), 220 users (3), roles, teams, the deal
+        # pipelines (supporting metadata), Paragon's /sdk/me.
+        assert len(paths) == 3 + 1 + 3 + 1 + 1 + 1 + 1
     assert first.report.people.created == 250
     assert second.report.people.unchanged == 250
     assert 0 < first.http_seconds < first.seconds
