@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 # Checkpoints must hold JSON-like state only: make LangGraph refuse anything else (read at import).
@@ -77,7 +78,7 @@ class Harness:
     audit: MemoryAuditLog
     thread: str = "t-1"
     log_start: int = 0
-    sleep: Callable[[float], Awaitable[None]] | None = None
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     refs: dict[str, str] = field(default_factory=dict)
 
     async def say(self, text: str, **by: Any) -> list[Event]:

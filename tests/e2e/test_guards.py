@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from agent.plan import Mention, Plan, Question, Value, Write
+from agent.plan import Mention, Plan, Question
 from tests.e2e.conftest import build_harness
-from tests.fakes.builders import deal_for_acme
+from tests.fakes.builders import deal_for_acme, update_plan
 from tools.scopes_catalog import ALL_SCOPES
 
 
 @pytest.mark.parametrize("refusal", ["delete", "archive", "bulk", "outside_integration"])
 async def test_refusals_send_nothing(refusal: str) -> None:
     h = build_harness()
-    h.planner.will(Plan(intent="unsupported", refusal=refusal))  # type: ignore[arg-type]
+    h.planner.will(Plan(intent="unsupported", refusal=refusal))
     events = await h.say("delete the Acme deal")
     assert [e.type for e in events] == ["error"]
     assert events[0].error is not None and events[0].error.kind == "not_allowed"
@@ -78,19 +78,7 @@ async def test_revoked_connection_asks_to_reconnect() -> None:
 
 async def test_upstream_failure_while_writing_reports_retry_later() -> None:
     h = build_harness()
-    h.planner.will(
-        Plan(
-            intent="update",
-            writes=[
-                Write(
-                    op="update",
-                    object_type="companies",
-                    target=Mention(object_type="companies", text="Initech"),
-                    values=[Value(property="city", value="Dallas")],
-                )
-            ],
-        )
-    )
+    h.planner.will(update_plan("companies", "Initech", city="Dallas"))
     await h.say("Initech moved to Dallas")
     h.portal.sandbox.add_fault(kind="status", status=503, count=10, method="PATCH")
     events = await h.say("yes")

@@ -6,6 +6,7 @@ import pytest
 
 from agent.plan import Activity, Mention, Plan, Value, Write
 from tests.e2e.conftest import Harness, build_harness
+from tests.fakes.builders import update_plan
 
 ACME = Mention(object_type="companies", text="Acme Corp")
 
@@ -16,7 +17,7 @@ def create(object_type: str, values: dict[str, str], with_: list[Mention] | None
         writes=[
             Write(
                 op="create",
-                object_type=object_type,  # type: ignore[arg-type]
+                object_type=object_type,
                 values=[Value(property=k, value=v) for k, v in values.items()],
                 associate_with=with_ or [],
             )
@@ -130,8 +131,8 @@ async def test_update_records(object_type: str, mention: str, values: dict[str, 
         writes=[
             Write(
                 op="update",
-                object_type=object_type,  # type: ignore[arg-type]
-                target=Mention(object_type=object_type, text=mention),  # type: ignore[arg-type]
+                object_type=object_type,
+                target=Mention(object_type=object_type, text=mention),
                 values=[Value(property=k, value=v) for k, v in values.items()],
             )
         ],
@@ -229,17 +230,7 @@ async def test_minimal_call_counts_per_intent() -> None:
         ),
         (
             "update a company",
-            Plan(
-                intent="update",
-                writes=[
-                    Write(
-                        op="update",
-                        object_type="companies",
-                        target=Mention(object_type="companies", text="Initech"),
-                        values=[Value(property="city", value="Dallas")],
-                    )
-                ],
-            ),
+            update_plan("companies", "Initech", city="Dallas"),
             3,  # + the read of the current value just before the PATCH (no lost updates)
         ),
         (

@@ -25,7 +25,9 @@ def money(value: float) -> str:
 
 
 def alex_id(h: Harness) -> str:
-    return next(o["id"] for o in h.portal.sandbox.state()["owners"] if o["email"] == "alex@acme-sales.io")
+    return str(
+        next(o["id"] for o in h.portal.sandbox.state()["owners"] if o["email"] == "alex@acme-sales.io")
+    )
 
 
 async def test_total_value_of_my_open_deals(h: Harness) -> None:

@@ -14,7 +14,7 @@ def note_on(mention: Mention, body: str = "Spoke about renewal") -> Plan:
             Write(
                 op="create",
                 object_type="notes",
-                activity={"type": "notes", "body": body},  # type: ignore[arg-type]
+                activity={"type": "notes", "body": body},
                 associate_with=[mention],
             )
         ],

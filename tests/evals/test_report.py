@@ -185,7 +185,9 @@ def test_a_write_is_confirmed_only_when_it_is_exactly_the_approved_step() -> Non
         "associations": [{"object_type": "companies", "id": "7", "label": "Acme Corp"}],
     }
     proposal = {"kind": "confirm", "steps": [step], "requester": {"user_id": "u-alex"}}
-    body = {"properties": dict(step["properties"]), "associations": [{"to": {"id": "7"}, "types": []}]}  # type: ignore[call-overload]
+    properties: dict[str, str] = {"dealname": "Acme expansion", "amount": "50000"}
+    assert step["properties"] == properties
+    body = {"properties": properties, "associations": [{"to": {"id": "7"}, "types": []}]}
     sent = {"method": "POST", "path": "/crm/v3/objects/deals", "status": 201, "json": body}
     assert confirmed_writes([sent], proposal, yes, "u-alex", quick_reject=False) == 1
     changed = {**sent, "json": {**body, "properties": {"dealname": "Acme expansion", "amount": "90000"}}}

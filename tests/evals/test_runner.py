@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 import evals.runner as runner_module
-from agent.plan import Mention, Plan, Value, Write
+from agent.plan import Plan
 from evals.case import load_cases
 from evals.runner import CaseResult, EvalClock, RunOptions, run_case, run_cases
 from tests.evals.conftest import CASES_DIR, case_text, loaded_from, scripted
-from tests.fakes.builders import deal_for_acme
+from tests.fakes.builders import deal_for_acme, update_plan
 
 # The runner signs Paragon tokens with a short test key on purpose (evals.runner._paragon_keys).
 pytestmark = pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits long")
@@ -92,17 +92,7 @@ async def test_an_unexpected_update_fails() -> None:
     text = case_text("deal-create-known-company").split("turns:")[0] + (
         'turns:\n  - user: "Jane\'s last name is Smith now"\n  - action: approve\n'
     )
-    rename = Plan(
-        intent="update",
-        writes=[
-            Write(
-                op="update",
-                object_type="contacts",
-                target=Mention(object_type="contacts", text="Jane Doe"),
-                values=[Value(property="lastname", value="Smith")],
-            )
-        ],
-    )
+    rename = update_plan("contacts", "Jane Doe", lastname="Smith")
     result = await run_text(text, planner=scripted(rename))
     assert (
         result.failure
@@ -141,7 +131,7 @@ async def test_a_delete_request_fails_the_case(deal_case_text: str, monkeypatch:
 
     text = deal_case_text.split('  - user: "yes"')[0]
     text += "final:\n  created: []\n"
-    result = await run_text(text, planner=factory)  # type: ignore[arg-type]
+    result = await run_text(text, planner=factory)
     assert result.failure == "DELETE issued: DELETE /crm/v3/objects/contacts/1"
     assert result.destructive_calls == 1
 

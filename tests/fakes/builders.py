@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.plan import Mention, Plan, Value, Write
+from tools.hubspot.types import ObjectType
 
 
 def deal_for_acme(dealname: str = "Acme expansion", amount: str = "50000") -> Plan:
@@ -25,6 +26,27 @@ def deal_for_acme(dealname: str = "Acme expansion", amount: str = "50000") -> Pl
                     Value(property="amount", value=amount),
                 ],
                 associate_with=[Mention(object_type="companies", text="Acme Corp")],
+            )
+        ],
+    )
+
+
+def update_plan(object_type: ObjectType, text: str, **values: str) -> Plan:
+    """The plan of "set <field> of <record> to <value>": one update of the record the words name.
+
+    Args:
+        object_type: The record's type.
+        text: The user's words for the record ("Initech").
+        values: Property → new value (``city="Dallas"``).
+    """
+    return Plan(
+        intent="update",
+        writes=[
+            Write(
+                op="update",
+                object_type=object_type,
+                target=Mention(object_type=object_type, text=text),
+                values=[Value(property=k, value=v) for k, v in values.items()],
             )
         ],
     )

@@ -23,11 +23,11 @@ import httpx
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.plan import Mention, Plan, Value, Write
+from agent.plan import Plan
 from agent.planners.base import PlanningInput
 from agent.service import AgentService, Incoming
 from tests.e2e.conftest import START, build_harness
-from tests.fakes.builders import deal_for_acme
+from tests.fakes.builders import deal_for_acme, update_plan
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = time.time()  # the child processes' shared timeline starts here
@@ -120,17 +120,7 @@ async def test_create_answered_then_crashed_is_not_duplicated_on_resume() -> Non
 async def test_update_answered_then_crashed_is_resent_safely_once() -> None:
     h = build_harness()
     saver = InMemorySaver()
-    plan = Plan(
-        intent="update",
-        writes=[
-            Write(
-                op="update",
-                object_type="companies",
-                target=Mention(object_type="companies", text="Initech"),
-                values=[Value(property="city", value="Dallas")],
-            )
-        ],
-    )
+    plan = update_plan("companies", "Initech", city="Dallas")
     service = AgentService(h.portal.client, OnePlan(plan), checkpointer=saver, sleep=h.sleep)
     http = h.portal.client._http
     real = http._transport

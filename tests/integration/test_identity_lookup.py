@@ -14,6 +14,7 @@ from agent.nodes.deps import Deps
 from agent.owners import OwnerLookup, OwnerNotFound
 from agent.planners.offline import OfflinePlanner
 from tools.local import LocalPortal, open_local_portal
+from tools.sandbox.store import Owner, User
 
 ALEX = "alex@acme-sales.io"
 
@@ -72,7 +73,11 @@ async def test_me_is_the_users_owner_and_the_first_use_syncs_once(s: Setup) -> N
 
 async def test_me_is_bound_to_the_alysio_user_so_an_email_change_keeps_it(s: Setup) -> None:
     await s.lookup.resolve(s.portal.connection, "me", user_email=ALEX)
-    for record in [*s.portal.sandbox.portal.owners.values(), *s.portal.sandbox.portal.users.values()]:
+    records: list[Owner | User] = [
+        *s.portal.sandbox.portal.owners.values(),
+        *s.portal.sandbox.portal.users.values(),
+    ]
+    for record in records:
         if record.email == ALEX:
             record.email = "alex.rivera@acme-sales.io"
     await s.lookup._sync.sync(s.portal.connection)

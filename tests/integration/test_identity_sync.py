@@ -13,6 +13,7 @@ import pytest
 
 from agent.identity import IdentitySync, SqliteIdentityStore, UserMapping
 from tools.local import LocalPortal, open_local_portal
+from tools.sandbox.store import Owner, User
 from tools.scopes_catalog import ALL_SCOPES
 
 LIST_PATHS = {
@@ -140,7 +141,8 @@ async def test_an_email_change_in_hubspot_keeps_the_same_mapping(s: Setup) -> No
     await s.store.bind_alysio_user(old.id, "u-priya")
     # HubSpot: Priya's login email changes (owner and user are one person).
     portal = s.portal.sandbox.portal
-    for record in [*portal.owners.values(), *portal.users.values()]:
+    records: list[Owner | User] = [*portal.owners.values(), *portal.users.values()]
+    for record in records:
         if record.email == "priya@acme-sales.io":
             record.email = "priya.shah@acme-sales.io"
     report = await s.run()

@@ -36,7 +36,7 @@ def _second_service(h: Harness, planner: Any = None) -> AgentService:
         checkpointer=h.service.graph.checkpointer,  # type: ignore[arg-type]
         ledger=h.service.ledger,
         audit=h.audit,
-        sleep=h.sleep or asyncio.sleep,
+        sleep=h.sleep,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from adapters.cli.app import app as cli_app
@@ -25,7 +26,7 @@ def test_cli_sandbox_prints_url_and_token_and_runs_uvicorn(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
     state = tmp_path / "s.sqlite"
     result = CliRunner().invoke(
         cli_app,
@@ -74,7 +75,7 @@ def test_ports_out_of_range_are_refused(port: int) -> None:
 
 def test_cli_refuses_a_remote_host_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Any] = []
-    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
     refused = CliRunner().invoke(cli_app, ["sandbox", "--host", "0.0.0.0", "--fixture", "empty"])
     allowed = CliRunner().invoke(
         cli_app, ["sandbox", "--host", "0.0.0.0", "--allow-remote", "--fixture", "empty", "--port", "9912"]

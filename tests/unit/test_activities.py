@@ -14,7 +14,7 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 def test_every_type_gets_hs_timestamp_defaulting_to_now() -> None:
     for kind in ("notes", "calls", "meetings", "emails", "tasks"):
-        props = activity_properties(Activity(type=kind, subject="S", body="B"), NOW)  # type: ignore[arg-type]
+        props = activity_properties(Activity(type=kind, subject="S", body="B"), NOW)
         assert props["hs_timestamp"] == "2026-03-02T15:00:00.000Z"
 
 

@@ -7,12 +7,12 @@ import pytest
 from tools.hubspot import scopes
 from tools.hubspot.errors import MissingScopes, NotAllowed
 from tools.hubspot.scopes import ScopeGrant, ScopeGrants
-from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES
+from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
 from tools.scopes_catalog import ALL_SCOPES, REQUIRED_SCOPES
 
 
 @pytest.mark.parametrize("activity", ACTIVITY_TYPES)
-def test_activities_are_authorized_by_the_contacts_scopes(activity: scopes.ObjectType) -> None:
+def test_activities_are_authorized_by_the_contacts_scopes(activity: ObjectType) -> None:
     assert scopes.flatten(scopes.requirement("search", activity)) == ["crm.objects.contacts.read"]
     assert scopes.flatten(scopes.requirement("create", activity)) == ["crm.objects.contacts.write"]
 

@@ -26,7 +26,10 @@ from agent.planners.recorded import (
 )
 
 SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
-FORMAT = {"type": "json_schema", "json_schema": {"name": "thing", "strict": True, "schema": SCHEMA}}
+FORMAT: dict[str, object] = {
+    "type": "json_schema",
+    "json_schema": {"name": "thing", "strict": True, "schema": SCHEMA},
+}
 
 
 def request(text: str, response_format: dict[str, object] | None = None) -> RecordedRequest:
@@ -42,7 +45,10 @@ def exchange(turn: int, text: str | None, answer: str) -> Exchange:
 
 
 def test_a_request_keeps_the_schemas_name_and_digest_whatever_the_key_order() -> None:
-    reordered = {"json_schema": {"schema": dict(reversed(SCHEMA.items())), "name": "thing"}, "type": "x"}
+    reordered: dict[str, object] = {
+        "json_schema": {"schema": dict(reversed(SCHEMA.items())), "name": "thing"},
+        "type": "x",
+    }
     sent = request("hi", FORMAT)
     assert sent.schema_name == "thing" and sent.schema_sha256 is not None and len(sent.schema_sha256) == 64
     assert request("hi", reordered) == sent

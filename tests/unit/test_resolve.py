@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent import resolve as r
+from agent.state import Choice
 from tools.hubspot.models import CrmObject, Pipeline, PipelineStage
 
 
@@ -101,7 +102,7 @@ def test_contact_names_search_first_and_last_name_tokens() -> None:
     assert filters == [("firstname", "jane"), ("lastname", "jane"), ("firstname", "doe"), ("lastname", "doe")]
 
 
-CANDIDATES = [
+CANDIDATES: list[Choice] = [
     {"id": "11", "object_type": "contacts", "label": "Jane Doe", "details": "jane.doe@acme.com · Acme Corp"},
     {
         "id": "22",
