@@ -6,15 +6,13 @@ command whose part is not built yet says so plainly instead of failing on import
 
 from __future__ import annotations
 
+import gc
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-
-from tools.settings import SettingsError
 
 app = typer.Typer(
     name="alysio-agent",
@@ -23,7 +21,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
 
 
 class ToolsFormat(StrEnum):
@@ -86,16 +83,24 @@ def chat(
     ] = False,
 ) -> None:
     """Chat with the agent (the built-in sandbox portal and the offline planner by default)."""
-    from adapters.cli.chat import ChatOptions, run_chat
+    # Start-up builds a great deal and frees little: no collections until the session is open,
+    # then what it built is frozen out of every later one (agent.runtime.settle_after_startup).
+    gc.disable()
+    try:
+        from adapters.cli.chat import ChatOptions, run_chat
+        from agent.runtime import settle_after_startup
 
-    options = ChatOptions(
-        hubspot=hubspot.value if hubspot else None,
-        planner=planner.value if planner else None,
-        user=user,
-        thread=thread,
-        json=json_output,
-    )
-    raise typer.Exit(code=run_chat(options))
+        options = ChatOptions(
+            hubspot=hubspot.value if hubspot else None,
+            planner=planner.value if planner else None,
+            user=user,
+            thread=thread,
+            json=json_output,
+        )
+        code = run_chat(options, on_ready=settle_after_startup)
+    finally:
+        gc.enable()
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -243,8 +248,14 @@ def main() -> None:
     """Console-script entry point: settings problems are reported by name, never as a traceback."""
     try:
         app()
-    except SettingsError as exc:
-        err_console.print(f"[red]Configuration error[/red]: {exc}")
+    except ValueError as exc:
+        # Only a command that read the settings imported them (``tools`` and ``--help`` do not).
+        settings = sys.modules.get("tools.settings")
+        if settings is None or not isinstance(exc, settings.SettingsError):
+            raise
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[red]Configuration error[/red]: {exc}")
         sys.exit(2)
 
 
