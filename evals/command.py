@@ -87,6 +87,8 @@ def run_eval(
     # Only a live recording reads the model endpoint from the environment.
     settings = load_settings() if request.mode == "record" and not request.synthetic else Settings()
     started = time.perf_counter()
+    # Refreshed as cases finish rather than by Rich's refresh thread: a process with no other
+    # thread can fork the worker processes (evals.runner).
     with Progress(
         TextColumn("[bold]eval[/bold] {task.description}"),
         BarColumn(),
@@ -94,13 +96,16 @@ def run_eval(
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        auto_refresh=False,
     ) as progress:
         task = progress.add_task(request.mode, total=len(chosen) * options.repeat)
+        progress.refresh()
 
         def done(result: CaseResult) -> None:
             progress.advance(task)
             if not result.passed:
                 progress.console.print(f"[red]FAIL[/red] {result.id}: {result.failure}", highlight=False)
+            progress.refresh()
 
         results = asyncio.run(run_cases(chosen, options, settings=settings, planner=planner, on_done=done))
     report = build_report(results, options, seconds=time.perf_counter() - started)

@@ -176,7 +176,9 @@ def eval_(
     report: Annotated[
         Path | None, typer.Option("--report", metavar="PATH", help="Write PATH.json and PATH.md")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", metavar="N", help="Cases run concurrently", min=1)] = 4,
+    jobs: Annotated[
+        int, typer.Option("--jobs", metavar="N", help="Worker processes running cases side by side", min=1)
+    ] = 4,
 ) -> None:
     """Run the evaluation suite against fresh sandbox portals and report; exit 1 when a case fails."""
     from evals.command import EvalRequest, run_eval
