@@ -594,7 +594,9 @@ async def _run_in_workers(
     jobs = min(options.jobs, len(runs))
     with ProcessPoolExecutor(jobs, mp_context=_worker_context(), initializer=_worker_started) as pool:
         # What this process built stays out of the children's collections, so their pages stay
-        # shared (the first submit starts the workers); this process collects it again afterwards.
+        # shared (the first submit starts the workers); unless it was frozen already (the eval
+        # command settles after start-up), this process collects it again afterwards.
+        frozen = gc.get_freeze_count() > 0
         gc.freeze()
         try:
             futures = [
@@ -602,7 +604,8 @@ async def _run_in_workers(
                 for loaded, attempt in runs
             ]
         finally:
-            gc.unfreeze()
+            if not frozen:
+                gc.unfreeze()
 
         async def one(index: int) -> CaseResult:
             loaded, attempt = runs[index]

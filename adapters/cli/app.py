@@ -181,6 +181,7 @@ def eval_(
     ] = 4,
 ) -> None:
     """Run the evaluation suite against fresh sandbox portals and report; exit 1 when a case fails."""
+    from agent.runtime import settle_after_startup
     from evals.command import EvalRequest, run_eval
 
     request = EvalRequest(
@@ -193,7 +194,7 @@ def eval_(
         report=report,
         jobs=jobs,
     )
-    code, _ = run_eval(request)
+    code, _ = run_eval(request, on_ready=settle_after_startup)
     raise typer.Exit(code=code)
 
 
