@@ -11,8 +11,9 @@ does not tidy the heap for the other. After a warm-up round the garbage collecto
 the chat does after start-up (:func:`agent.runtime.settle_after_startup`).
 
 Per kind of turn it prints p50, p95 and max of the whole turn, the agent's own part (the turn
-minus the time spent inside HubSpot requests, which the in-process sandbox answers) and the CPU
-time of the process during the turn (SQLite's worker threads included). ``--durability``
+minus the time spent inside HubSpot requests, which the in-process sandbox answers), the CPU
+time of the process during the turn (SQLite's worker threads included) and how many times the
+turn saved to the checkpointer (``aput`` and ``aput_writes`` calls; each is one SQLite commit). ``--durability``
 forces one LangGraph durability for every run instead of the service's choice per run
 (:func:`agent.service.durability_for`), to compare them; ``--no-freeze`` leaves the garbage
 collector as it is, to see the tail that full collections cause.
@@ -75,8 +76,20 @@ async def measure(
         rate_limit_search_per_second=1000,
     )
     figures: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    saves = 0
     async with open_service(settings, persist=setup == "sqlite") as (service, client):
         client.client.add_request_hook(hook)
+        saver: Any = service.graph.checkpointer
+
+        def counted(method: Any) -> Any:
+            async def call(*args: Any, **kwargs: Any) -> Any:
+                nonlocal saves
+                saves += 1
+                return await method(*args, **kwargs)
+
+            return call
+
+        saver.aput, saver.aput_writes = counted(saver.aput), counted(saver.aput_writes)
         if durability is not None:
             service.durability = durability  # type: ignore[assignment]
         ctx = context_for(settings, client, now=NOW)
@@ -84,7 +97,7 @@ async def measure(
             if i == 1 and freeze:
                 settle_after_startup()  # as the chat does once it is up
             for kind, text in TURNS:
-                hubspot_ms = 0.0
+                hubspot_ms, saves = 0.0, 0
                 cpu, start = time.process_time(), time.perf_counter()
                 events = await service.handle(f"bench-{i}", ctx, Incoming(text=text))
                 elapsed = (time.perf_counter() - start) * 1000
@@ -96,6 +109,7 @@ async def measure(
                 figures[kind]["wall"].append(elapsed)
                 figures[kind]["agent"].append(elapsed - hubspot_ms)
                 figures[kind]["cpu"].append(cpu_ms)
+                figures[kind]["saves"].append(saves)
     return figures
 
 
@@ -103,12 +117,15 @@ def report(rounds: int, setup: str, durability: str | None, figures: dict[str, A
     """Print one setup's table."""
     mode = durability or "per run (sync where a write may be sent, else exit)"
     print(f"\n{setup}: {rounds} rounds, durability {mode}, Python {sys.version.split()[0]}")
-    print(f"{'turn':<22}{'p50 ms':>8}{'p95':>7}{'max':>7}{'agent p50':>11}{'p95':>7}{'cpu p50':>9}{'p95':>7}")
+    print(
+        f"{'turn':<22}{'p50 ms':>8}{'p95':>7}{'max':>7}{'agent p50':>11}{'p95':>7}{'cpu p50':>9}{'p95':>7}"
+        f"{'saves':>7}"
+    )
     for kind, f in figures.items():
         print(
             f"{kind:<22}{statistics.median(f['wall']):>8.1f}{pct(f['wall'], 0.95):>7.1f}{max(f['wall']):>7.1f}"
             f"{statistics.median(f['agent']):>11.1f}{pct(f['agent'], 0.95):>7.1f}"
-            f"{statistics.median(f['cpu']):>9.1f}{pct(f['cpu'], 0.95):>7.1f}"
+            f"{statistics.median(f['cpu']):>9.1f}{pct(f['cpu'], 0.95):>7.1f}{statistics.median(f['saves']):>7.0f}"
         )
     agent = [v for f in figures.values() for v in f["agent"]]
     cpu = [v for f in figures.values() for v in f["cpu"]]
