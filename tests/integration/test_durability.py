@@ -32,39 +32,15 @@ CREATE_DEALS = "/crm/v3/objects/deals"
 
 
 class CountingSaver(InMemorySaver):
-    """An in-memory saver that counts the checkpoints and the batches of writes it is given."""
+    """An in-memory saver that counts its checkpoints and saves nothing once its process has died.
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.puts = 0
-        self.write_batches = 0
-
-    async def aput(
-        self,
-        config: RunnableConfig,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> RunnableConfig:
-        self.puts += 1
-        return await super().aput(config, checkpoint, metadata, new_versions)
-
-    async def aput_writes(
-        self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
-    ) -> None:
-        self.write_batches += 1
-        await super().aput_writes(config, writes, task_id, task_path)
-
-
-class MortalSaver(CountingSaver):
-    """Saves nothing once its process has died: what a killed process had not saved is gone.
-
-    (An exception escaping the graph still lets LangGraph save on the way out; a killed process
-    does not.)
+    ``alive`` False stands for a killed process: what it had not saved is gone. (An exception
+    escaping the graph still lets LangGraph save on the way out; a killed process does not.)
     """
 
     def __init__(self) -> None:
         super().__init__()
+        self.puts = 0
         self.alive = True
 
     async def aput(
@@ -76,6 +52,7 @@ class MortalSaver(CountingSaver):
     ) -> RunnableConfig:
         if not self.alive:
             return config
+        self.puts += 1
         return await super().aput(config, checkpoint, metadata, new_versions)
 
     async def aput_writes(
@@ -88,7 +65,7 @@ class MortalSaver(CountingSaver):
 class DieAfterResponse(CrashAfterResponse):
     """:class:`CrashAfterResponse`, and the process's saver saves nothing more."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, saver: MortalSaver) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, saver: CountingSaver) -> None:
         super().__init__(inner, "POST", CREATE_DEALS)
         self.saver = saver
 
@@ -160,7 +137,7 @@ async def test_an_approved_step_is_saved_before_its_write_is_sent() -> None:
 
 @pytest.mark.parametrize("next_message", ["how many open deals does Globex have?", "yes"])
 async def test_after_a_crash_mid_write_the_next_message_first_reports_that_write(next_message: str) -> None:
-    saver = MortalSaver()
+    saver = CountingSaver()
     h = build_harness(checkpointer=saver)
     h.planner.will(deal_for_acme())
     await h.say("Create a new deal for Acme Corp called Acme expansion, 50k")
