@@ -4,9 +4,12 @@ understand → guard → authorize → resolve ⇄ clarify → propose → confi
 send_step → respond; questions go resolve → answer_question → respond. ``clarify`` and
 ``confirm`` only interrupt (they re-run on resume); ``interpret`` reads the answer and routes.
 
-``build_graph(checkpointer, deps=...)`` is the factory the service uses; the module-level
-``graph`` is compiled without a checkpointer for ``langgraph.json`` and builds its dependencies
-from the settings on first use.
+The module-level ``graph`` is compiled once per process, without a checkpointer: each run finds
+its dependencies in its config (``configurable["deps"]``, see :func:`run_config`), so every
+service shares it (``graph.copy`` with the service's checkpointer costs microseconds; compiling
+costs milliseconds). LangGraph Server (``langgraph.json``) runs it without them: it then builds
+its dependencies from the settings on first use. ``build_graph(checkpointer, deps=...)`` compiles
+a graph bound to given dependencies.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
@@ -28,6 +33,8 @@ from agent.state import AgentState
 NodeFn = Callable[[AgentState, Runtime[AgentContext], Deps], Awaitable[AgentState]]
 """A node: the state, the turn's context and the dependencies in; its update (a partial state) out."""
 DepsSource = Deps | Callable[[], Deps]
+DEPS_KEY = "deps"
+"""Where a run's config carries its :class:`Deps` (not kept in checkpoints: only plain values are)."""
 
 
 def _bind(fn: NodeFn, deps: DepsSource) -> Any:
@@ -50,6 +57,17 @@ def _settings_deps() -> Deps:
     from agent.runtime import default_deps
 
     return default_deps()
+
+
+def run_config(thread_id: str, deps: Deps) -> RunnableConfig:
+    """The config of a run of the shared ``graph``: its thread and its dependencies."""
+    return {"configurable": {"thread_id": thread_id, DEPS_KEY: deps}}
+
+
+def _deps_of_run() -> Deps:
+    """The running graph's dependencies: its config's, else the settings' (LangGraph Server)."""
+    deps = get_config().get("configurable", {}).get(DEPS_KEY)
+    return deps if isinstance(deps, Deps) else _settings_deps()
 
 
 def build_graph(
@@ -97,5 +115,5 @@ def build_graph(
     return g.compile(checkpointer=checkpointer, name="alysio-hubspot-agent")
 
 
-graph = build_graph()
-"""Compiled without a checkpointer, for ``langgraph.json`` / LangGraph Server."""
+graph = build_graph(deps=_deps_of_run)
+"""Compiled once, without a checkpointer: shared by the services and served by LangGraph Server."""

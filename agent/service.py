@@ -25,12 +25,12 @@ from typing import Any, Literal, Protocol
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command, Durability, StreamMode
+from langgraph.types import Command, Durability, StateSnapshot, StreamMode
 
 from agent.audit import AuditLog, AuditScope, audit_hook, scoped
 from agent.context import AgentContext
 from agent.events import ErrorInfo, Event
-from agent.graph import build_graph
+from agent.graph import graph, run_config
 from agent.ledger import MemoryWriteLedger, WriteLedger
 from agent.nodes.common import iso
 from agent.nodes.deps import Deps
@@ -45,7 +45,6 @@ from tools.hubspot import HubSpotClient
 log = logging.getLogger("agent.service")
 
 MAX_MESSAGE_CHARS = 4000
-_DURABILITY: Durability = "sync"  # the idempotency record is on disk before a write is sent
 _STREAM_MODES: list[StreamMode] = ["custom", "updates"]
 
 
@@ -117,6 +116,8 @@ class AgentService:
         max_writes: The most writes one approval may carry.
         write_lease_seconds: See :class:`agent.nodes.deps.Deps`.
         sleep: How waiting is done (tests pass a fake).
+        durability: When a run's checkpoints are written (LangGraph's ``durability``) for every
+            run; None (the default) chooses per run, see :func:`durability_for`.
     """
 
     def __init__(
@@ -134,10 +135,12 @@ class AgentService:
         max_writes: int = 5,
         write_lease_seconds: float = 15.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        durability: Durability | None = None,
     ) -> None:
         self.client = client
         self.planner = planner
         self.audit = audit
+        self.durability = durability
         self.ledger = ledger or MemoryWriteLedger(client.clock)
         self.deps = Deps(
             client,
@@ -153,16 +156,16 @@ class AgentService:
             self.deps.owners = owners
         if pipelines is not None:
             self.deps.pipelines = pipelines
-        self.graph = build_graph(checkpointer or InMemorySaver(), deps=self.deps)
+        # The process's compiled graph with this service's checkpointer; runs bring self.deps.
+        self.graph = graph.copy(update={"checkpointer": checkpointer or InMemorySaver()})
         self._locks = locks or LocalThreadLocks()
         if audit is not None:
             # Every request of the client is recorded, after any hook it already has.
             client.add_request_hook(audit_hook(audit))
 
-    @staticmethod
-    def _config(ctx: AgentContext, thread_id: str) -> RunnableConfig:
+    def _config(self, ctx: AgentContext, thread_id: str) -> RunnableConfig:
         # Checkpoints are kept per tenant: another tenant's same thread id is another conversation.
-        return {"configurable": {"thread_id": f"{ctx.tenant_id}/{thread_id}"}}
+        return run_config(f"{ctx.tenant_id}/{thread_id}", self.deps)
 
     async def _owned(self, thread_id: str, ctx: AgentContext, sender: Requester) -> bool | None:
         """Whether ``sender`` owns the thread (None: the thread does not exist yet)."""
@@ -243,14 +246,13 @@ class AgentService:
         by = _sender(ctx, incoming)
         events: list[Event] = []
         snapshot = await self.graph.aget_state(config)
-        interrupted = any(task.interrupts for task in snapshot.tasks)
-        if snapshot.next and not interrupted:
+        pending = _pending_kind(snapshot)
+        if snapshot.next and pending is None:
             # The last run died mid-way: finish it (the ledger knows what became of its write).
-            events += await self._run(thread_id, ctx, None)
+            events += await self._run(thread_id, ctx, None, may_send=True)
             if incoming.text is None or quick_answer(incoming.text, "confirm") is not None:
                 return events  # the click, or the "yes" said again, was for the run just finished
-            snapshot = await self.graph.aget_state(config)
-            interrupted = any(task.interrupts for task in snapshot.tasks)
+            pending = _pending_kind(await self.graph.aget_state(config))
         text = (incoming.text or "").strip()
         if incoming.text is not None and not text and incoming.edit is None:
             return [*events, Event(type="reply", text="Say what you'd like to do in HubSpot.")]
@@ -262,7 +264,7 @@ class AgentService:
                     f"That message is too long ({len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}).",
                 ),
             ]
-        if interrupted:
+        if pending is not None:
             resume: ResumeValue = {"by": by, "at": iso(ctx.clock())}
             if incoming.confirmation_id is not None:
                 resume["confirmation"] = {"id": incoming.confirmation_id, "version": incoming.version or 0}
@@ -272,15 +274,19 @@ class AgentService:
                 resume["edit"] = dict(incoming.edit)
             else:
                 resume["text"] = text
-            return events + await self._run(thread_id, ctx, Command(resume=resume))
+            # Only an answer to a confirmation can approve, and so send, a write.
+            command: Command[Any] = Command(resume=resume)
+            return events + await self._run(thread_id, ctx, command, may_send=pending == "confirm")
         if incoming.action is not None or incoming.edit is not None:
             return [
                 *events,
                 _error("not_found", "There is nothing waiting for approval on this conversation."),
             ]
-        return events + await self._run(thread_id, ctx, new_request(text, by))
+        return events + await self._run(thread_id, ctx, new_request(text, by), may_send=False)
 
-    async def _run(self, thread_id: str, ctx: AgentContext, graph_input: Any) -> list[Event]:
+    async def _run(
+        self, thread_id: str, ctx: AgentContext, graph_input: Any, *, may_send: bool
+    ) -> list[Event]:
         events: list[Event] = []
         interrupts: list[Any] = []
         with scoped(AuditScope(thread_id=thread_id)):
@@ -289,7 +295,7 @@ class AgentService:
                 self._config(ctx, thread_id),
                 context=ctx,
                 stream_mode=_STREAM_MODES,
-                durability=_DURABILITY,
+                durability=self.durability or durability_for(may_send=may_send),
             ):
                 if mode == "custom":
                     events.append(Event.model_validate(chunk))
@@ -303,6 +309,29 @@ class AgentService:
             else:
                 events.append(Event(type="clarify", text=payload["question"], pending=payload))
         return events
+
+
+def durability_for(*, may_send: bool) -> Durability:
+    """When a run's checkpoints are written: after every step only where a write may be sent.
+
+    A run that may send a write (the answer to a confirmation, or finishing a run that stopped
+    mid-way) saves each step before the next one starts (``sync``): the step's record is on disk
+    before the write ledger claims it and HubSpot is called, so a process that dies mid-write
+    leaves a run the next message finishes and reports. Any other run sends nothing HubSpot keeps,
+    so it saves once, when it ends or stops at a question or confirmation (``exit``: one batched
+    commit instead of one per step); LangGraph writes that checkpoint before the run returns, so a
+    pending confirmation is on disk by the time it is shown. A process dying in such a run leaves
+    the thread as it was before the message.
+    """
+    return "sync" if may_send else "exit"
+
+
+def _pending_kind(snapshot: StateSnapshot) -> str | None:
+    """What an interrupted thread waits for (``confirm`` / ``clarify``), None when it waits for nothing."""
+    for task in snapshot.tasks:
+        for intr in task.interrupts:
+            return str(intr.value.get("kind", "clarify"))
+    return None
 
 
 def _sender(ctx: AgentContext, incoming: Incoming) -> Requester:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +55,12 @@ def run_eval(
     console: Console | None = None,
     err_console: Console | None = None,
     planner: PlannerFactory | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> tuple[int, Report | None]:
     """Run the selected cases and report; returns the exit code and the report.
+
+    ``on_ready`` is called once the cases are loaded, before they run (the CLI settles the
+    garbage collector there: :func:`agent.runtime.settle_after_startup`).
 
     Exit codes: 0 every case passed, 1 a case failed, 2 invalid case files or nothing selected.
     """
@@ -86,7 +90,11 @@ def run_eval(
     )
     # Only a live recording reads the model endpoint from the environment.
     settings = load_settings() if request.mode == "record" and not request.synthetic else Settings()
+    if on_ready is not None:
+        on_ready()
     started = time.perf_counter()
+    # Refreshed as cases finish rather than by Rich's refresh thread: a process with no other
+    # thread can fork the worker processes (evals.runner).
     with Progress(
         TextColumn("[bold]eval[/bold] {task.description}"),
         BarColumn(),
@@ -94,13 +102,16 @@ def run_eval(
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        auto_refresh=False,
     ) as progress:
         task = progress.add_task(request.mode, total=len(chosen) * options.repeat)
+        progress.refresh()
 
         def done(result: CaseResult) -> None:
             progress.advance(task)
             if not result.passed:
                 progress.console.print(f"[red]FAIL[/red] {result.id}: {result.failure}", highlight=False)
+            progress.refresh()
 
         results = asyncio.run(run_cases(chosen, options, settings=settings, planner=planner, on_done=done))
     report = build_report(results, options, seconds=time.perf_counter() - started)

@@ -2,10 +2,14 @@
 
 Each case gets its own sandbox (loaded from the case's ``portal:`` on top of HubSpot's defaults),
 its own service and planner, and a clock pinned to ``context.now`` that only ``advance`` (and
-simulated waits such as rate-limit back-off) move, so cases run concurrently in one process
-without sleeping. Per turn the runner keeps the HubSpot requests (from the sandbox's request
-log), the model calls and the latency, checks the turn's ``expect`` and, at the end, the final
-portal against ``final`` (see :mod:`evals.matching`).
+simulated waits such as rate-limit back-off) move, so cases never sleep and never depend on one
+another. Per turn the runner keeps the HubSpot requests (from the sandbox's request log), the
+model calls and the latency, checks the turn's ``expect`` and, at the end, the final portal
+against ``final`` (see :mod:`evals.matching`).
+
+A case is CPU work (one event loop keeps one core busy), so ``jobs`` > 1 spreads the cases over
+that many worker processes; results come back in case order, so the report is the same whatever
+the number of jobs, apart from timings.
 """
 
 from __future__ import annotations
@@ -13,11 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
+import multiprocessing
+import signal
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from multiprocessing.context import BaseContext
 from typing import Any, Final, Literal
 
 from cryptography.hazmat.primitives import serialization
@@ -77,7 +87,7 @@ class RunOptions:
             cassettes) or ``record`` (a live model, or hand-written responses with ``synthetic``).
         synthetic: In ``record`` mode: fill in each cassette's requests from its hand-written responses.
         repeat: Runs of each case (for pass^k).
-        jobs: Cases run concurrently.
+        jobs: Worker processes running cases side by side (1: in this process, one at a time).
         max_turns: Turn budget per case.
         max_hubspot_calls: HubSpot call budget per case.
         turn_timeout: Wall-clock budget per turn, in seconds.
@@ -519,25 +529,111 @@ async def run_cases(
     planner: PlannerFactory | None = None,
     on_done: Callable[[CaseResult], None] | None = None,
 ) -> list[CaseResult]:
-    """Run every case ``options.repeat`` times, ``options.jobs`` at a time.
+    """Run every case ``options.repeat`` times, in ``options.jobs`` worker processes.
+
+    With one job, or a ``planner`` factory (tests script plans with functions that stay in this
+    process), the cases run in this process instead, ``jobs`` at a time on its event loop.
 
     Returns:
         One result per case and attempt, in case order then attempt order.
     """
-    limit = asyncio.Semaphore(max(1, options.jobs))
     settings = settings or Settings()  # read once: building settings costs more than a turn
+    runs = [(c, k) for c in cases for k in range(max(1, options.repeat))]
+    if options.jobs > 1 and planner is None and len(runs) > 1:
+        return await _run_in_workers(runs, options, settings, on_done)
+    limit = asyncio.Semaphore(max(1, options.jobs))
 
     async def one(loaded: LoadedCase, attempt: int) -> CaseResult:
         async with limit:
-            try:
-                outcome = await run_case(loaded, options, settings=settings, planner=planner, attempt=attempt)
-            except Exception as exc:  # a harness or agent crash fails this case, not the run
-                outcome = CaseResult(id=loaded.case.id, title=loaded.case.title, tags=list(loaded.case.tags))
-                outcome.fail(f"crashed: {type(exc).__name__}: {exc}")
-                outcome.attempt = attempt
+            outcome = await _run_reporting_crashes(loaded, options, settings, planner, attempt)
         if on_done is not None:
             on_done(outcome)
         return outcome
 
-    tasks = [one(c, k) for c in cases for k in range(max(1, options.repeat))]
-    return list(await asyncio.gather(*tasks))
+    return list(await asyncio.gather(*(one(c, k) for c, k in runs)))
+
+
+async def _run_reporting_crashes(
+    loaded: LoadedCase,
+    options: RunOptions,
+    settings: Settings,
+    planner: PlannerFactory | None,
+    attempt: int,
+) -> CaseResult:
+    """:func:`run_case`; a harness or agent crash fails this case, not the run."""
+    try:
+        return await run_case(loaded, options, settings=settings, planner=planner, attempt=attempt)
+    except Exception as exc:
+        return _crashed(loaded, attempt, exc)
+
+
+def _crashed(loaded: LoadedCase, attempt: int, exc: BaseException) -> CaseResult:
+    outcome = CaseResult(id=loaded.case.id, title=loaded.case.title, tags=list(loaded.case.tags))
+    outcome.fail(f"crashed: {type(exc).__name__}: {exc}")
+    outcome.attempt = attempt
+    return outcome
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+def _worker_context() -> BaseContext:
+    """How worker processes start: forked, so they begin with everything this process imported.
+
+    Forking is safe only while this process runs no other thread (a lock another thread held
+    would stay held in the child forever); otherwise a fork server is used, which imports the
+    runner once and forks the workers from there.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload([__name__])
+    return context
+
+
+def _worker_started() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it hands out no more cases, the current ones end)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_in_worker(loaded: LoadedCase, options: RunOptions, settings: Settings, attempt: int) -> CaseResult:
+    """One case in a worker process, on an event loop of its own."""
+    return asyncio.run(_run_reporting_crashes(loaded, options, settings, None, attempt))
+
+
+async def _run_in_workers(
+    runs: Sequence[tuple[LoadedCase, int]],
+    options: RunOptions,
+    settings: Settings,
+    on_done: Callable[[CaseResult], None] | None,
+) -> list[CaseResult]:
+    loop = asyncio.get_running_loop()
+    jobs = min(options.jobs, len(runs))
+    with ProcessPoolExecutor(jobs, mp_context=_worker_context(), initializer=_worker_started) as pool:
+        # What this process built stays out of the children's collections, so their pages stay
+        # shared (the first submit starts the workers); unless it was frozen already (the eval
+        # command settles after start-up), this process collects it again afterwards.
+        frozen = gc.get_freeze_count() > 0
+        gc.freeze()
+        try:
+            futures = [
+                loop.run_in_executor(pool, _run_in_worker, loaded, options, settings, attempt)
+                for loaded, attempt in runs
+            ]
+        finally:
+            if not frozen:
+                gc.unfreeze()
+
+        async def one(index: int) -> CaseResult:
+            loaded, attempt = runs[index]
+            try:
+                outcome = await futures[index]
+            except Exception as exc:  # a worker died: its case fails, not the run
+                outcome = _crashed(loaded, attempt, exc)
+            if on_done is not None:
+                on_done(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(i) for i in range(len(runs)))))

@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 
 from tools.hubspot import Connection, HubSpotClient, HubSpotClientConfig, RequestHook
+from tools.paragon import trust_signing_key
 from tools.sandbox import Sandbox, SandboxApp, create_app
+from tools.sandbox.auth import key_pair_file
 from tools.scopes_catalog import ALL_SCOPES
 from tools.settings import Settings, load_settings
 
@@ -60,6 +62,7 @@ def open_local_portal(
     sleep: Any = None,
     state_path: Path | None = None,
     paragon_keys: tuple[str, str] | None = None,
+    key_path: Path | None = None,
     credential_id: str | None = None,
 ) -> LocalPortal:
     """Build an in-process sandbox portal and a client acting as ``user_id`` through its Paragon proxy.
@@ -80,10 +83,14 @@ def open_local_portal(
         paragon_keys: ``(private PEM, public PEM)`` of the Paragon signing key; None makes a new
             pair. Runs of many portals (the eval harness) share one pair, since making a key
             costs more than a whole case.
+        key_path: Keep the Paragon key pair in this file (made once, mode 0600) instead of making
+            a new pair: a data directory's chat reuses its key at every start.
         credential_id: The connection's credential id (default: a new one); processes that share a
             ``state_path`` and continue each other's conversations pass the same one.
     """
     granted = tuple(scopes)
+    if paragon_keys is None and key_path is not None:
+        paragon_keys = key_pair_file(key_path)
     private_pem, public_pem = paragon_keys if paragon_keys is not None else (None, None)
     app = create_app(
         fixture, clock=clock, sleep=sleep, state_path=state_path, paragon_public_key_pem=public_pem
@@ -91,6 +98,7 @@ def open_local_portal(
     sandbox = app.sandbox
     signing_key = private_pem or sandbox.paragon_private_key_pem
     assert signing_key is not None  # create_app made the pair when none was given
+    trust_signing_key(signing_key)  # made by this code, never supplied: parsed once, without the slow check
     if connected:
         credential_id = sandbox.add_connection(user_id, credential_id=credential_id, scopes=granted)
     base = settings or load_settings()

@@ -19,18 +19,21 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, get_args
 
-from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tools.hubspot import scopes as scope_table
-from tools.hubspot.client import Connection, HubSpotClient
 from tools.hubspot.endpoints import endpoint
 from tools.hubspot.errors import NotAllowed
 from tools.hubspot.models import FilterGroup, SearchRequest, Sort
 from tools.hubspot.scopes import Operation
 from tools.hubspot.types import ACTIVITY_TYPES, OBJECT_TYPES, ObjectType
+
+if TYPE_CHECKING:  # LangChain and the HTTP client load only when tools are executed, not to list them
+    from langchain_core.tools import BaseTool
+
+    from tools.hubspot.client import Connection, HubSpotClient
 
 Access = Literal["read", "write"]
 ActivityType = Literal["tasks", "notes", "emails", "meetings", "calls"]
@@ -177,7 +180,7 @@ class ListAssociationsInput(_Input):
 
 # --------------------------------------------------------------------------- specs
 
-Runner = Callable[[HubSpotClient, Connection, Any], Awaitable[Any]]
+Runner: TypeAlias = "Callable[[HubSpotClient, Connection, Any], Awaitable[Any]]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,6 +493,8 @@ def langchain_tool(spec: ToolSpec, client: HubSpotClient, conn: Connection) -> B
         NotAllowed: ``spec`` is a write: no executable write tool exists, a write is sent only
             after the user approved the agent's proposal.
     """
+    from langchain_core.tools import StructuredTool
+
     runner = spec.run
     if spec.access != "read" or runner is None:
         raise NotAllowed(

@@ -8,17 +8,18 @@ every file the process creates is readable by its owner only (:mod:`tools.datadi
 
 from __future__ import annotations
 
+import gc
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from tools.datadir import restrict_new_files
-from tools.settings import SettingsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="alysio-agent",
@@ -27,14 +28,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True, soft_wrap=True, highlight=False)
-
 EXIT_USAGE = 2
+
+
+def err_console() -> Console:
+    """Rich on stderr, made when an error is shown (Rich is not imported for a command that works)."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def escape(text: str) -> str:
+    """``text`` with Rich markup made literal."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def fail(message: str, *, code: int = EXIT_USAGE) -> NoReturn:
     """Print ``Error: <message>`` on one line of stderr and exit with ``code``."""
-    err_console.print(f"[red]Error:[/red] {escape(' '.join(message.split()))}")
+    err_console().print(f"[red]Error:[/red] {escape(' '.join(message.split()))}")
     raise typer.Exit(code=code)
 
 
@@ -98,16 +111,24 @@ def chat(
     ] = False,
 ) -> None:
     """Chat with the agent (the built-in sandbox portal and the offline planner by default)."""
-    from adapters.cli.chat import ChatOptions, run_chat
+    # Start-up builds a great deal and frees little: no collections until the session is open,
+    # then what it built is frozen out of every later one (agent.runtime.settle_after_startup).
+    gc.disable()
+    try:
+        from adapters.cli.chat import ChatOptions, run_chat
+        from agent.runtime import settle_after_startup
 
-    options = ChatOptions(
-        hubspot=hubspot.value if hubspot else None,
-        planner=planner.value if planner else None,
-        user=user,
-        thread=thread,
-        json=json_output,
-    )
-    raise typer.Exit(code=run_chat(options))
+        options = ChatOptions(
+            hubspot=hubspot.value if hubspot else None,
+            planner=planner.value if planner else None,
+            user=user,
+            thread=thread,
+            json=json_output,
+        )
+        code = run_chat(options, on_ready=settle_after_startup)
+    finally:
+        gc.enable()
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -199,9 +220,12 @@ def eval_(
     report: Annotated[
         Path | None, typer.Option("--report", metavar="PATH", help="Write PATH.json and PATH.md")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", metavar="N", help="Cases run concurrently", min=1)] = 4,
+    jobs: Annotated[
+        int, typer.Option("--jobs", metavar="N", help="Worker processes running cases side by side", min=1)
+    ] = 4,
 ) -> None:
     """Run the evaluation suite against fresh sandbox portals and report; exit 1 when a case fails."""
+    from agent.runtime import settle_after_startup
     from evals.command import EvalRequest, run_eval
 
     request = EvalRequest(
@@ -214,7 +238,7 @@ def eval_(
         report=report,
         jobs=jobs,
     )
-    code, _ = run_eval(request)
+    code, _ = run_eval(request, on_ready=settle_after_startup)
     raise typer.Exit(code=code)
 
 
@@ -275,8 +299,12 @@ def main() -> None:
     restrict_new_files()
     try:
         app()
-    except SettingsError as exc:
-        err_console.print(f"[red]Configuration error[/red]: {escape(str(exc))}")
+    except ValueError as exc:
+        # Only a command that read the settings imported them (``tools`` and ``--help`` do not).
+        settings = sys.modules.get("tools.settings")
+        if settings is None or not isinstance(exc, settings.SettingsError):
+            raise
+        err_console().print(f"[red]Configuration error[/red]: {escape(str(exc))}")
         sys.exit(EXIT_USAGE)
 
 

@@ -458,6 +458,7 @@ def run_chat(
     io: ChatIO | None = None,
     session_factory: Callable[[Settings, ChatOptions], Any] = open_session,
     log_to_file: bool = True,
+    on_ready: Callable[[], None] | None = None,
 ) -> int:
     """Run ``alysio-agent chat`` to the end of input.
 
@@ -468,6 +469,8 @@ def run_chat(
             :class:`ChatSession`); tests pass one with a fake service.
         log_to_file: Route the process's logging to ``{data_dir}/chat.log`` (off in tests, which
             keep their own log capture).
+        on_ready: Called once the session is open, before the first turn (the CLI settles the
+            garbage collector there: :func:`agent.runtime.settle_after_startup`).
 
     Returns:
         The process exit code.
@@ -506,6 +509,8 @@ def run_chat(
                 f"[red]Could not start the chat:[/red] {escape(str(exc) or type(exc).__name__)}{where}"
             )
             return 1
+        if on_ready is not None:
+            on_ready()
         try:
             io.notes.print(escape(session.description))
             code = ChatDriver(io, runner, session).loop()

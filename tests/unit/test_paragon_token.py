@@ -7,7 +7,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tools.paragon import ParagonTokenSigner, me_url, proxy_base_url, unwrap_output
+from tools.paragon import (
+    ParagonTokenSigner,
+    me_url,
+    proxy_base_url,
+    signing_key,
+    trust_signing_key,
+    unwrap_output,
+)
 from tools.settings import SettingsError
 
 
@@ -63,3 +70,22 @@ def test_urls_and_wrapper() -> None:
     assert me_url("https://api.useparagon.com", "p1") == "https://api.useparagon.com/projects/p1/sdk/me"
     assert unwrap_output({"output": {"a": 1}}) == {"a": 1}
     assert unwrap_output({"output": 1, "other": 2}) == {"output": 1, "other": 2}
+
+
+def test_a_signing_key_is_parsed_once_per_process(rsa_key: rsa.RSAPrivateKey) -> None:
+    pem = _pem(rsa_key, serialization.PrivateFormat.PKCS8)
+    first = signing_key(pem)
+    assert signing_key(pem.replace("\n", "\\n")) is first  # escaped or not, the same text
+    assert ParagonTokenSigner("p1", pem)._key is first
+    assert ParagonTokenSigner("p2", pem)._key is first
+
+
+def test_a_key_made_here_is_trusted_without_the_slow_check_and_a_bad_one_still_refused() -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    pem = _pem(key, serialization.PrivateFormat.PKCS8)
+    trust_signing_key(pem)
+    assert signing_key(pem).private_numbers() == key.private_numbers()
+    with pytest.raises(SettingsError, match="readable"):
+        trust_signing_key("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(SettingsError, match="RSA"):
+        trust_signing_key(_pem(ec.generate_private_key(ec.SECP256R1()), serialization.PrivateFormat.PKCS8))

@@ -8,9 +8,14 @@ the user's connections.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -133,12 +138,59 @@ def generate_key_pair() -> tuple[str, str]:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    return private, _public_pem(key)
+
+
+def key_pair_file(path: Path) -> tuple[str, str]:
+    """The key pair whose private key is kept in ``path`` (PKCS#8 PEM), made and written there if needed.
+
+    Making and checking a 2048-bit key costs 100-200 ms, so a data directory keeps one instead of
+    each start making its own. The file is readable by its owner only (mode 0600) and written
+    atomically; one that is missing, unreadable, not a PEM RSA key, or readable by others is
+    replaced by a new key. The key signs tokens only for an in-process sandbox, so replacing it
+    loses nothing.
+
+    Returns:
+        ``(private PKCS#8 PEM, public PEM)``.
+    """
+    kept = _read_key_pair(path)
+    if kept is not None:
+        return kept
+    private, public = generate_key_pair()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(private)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # the pair still serves this process; the next start makes another
     return private, public
+
+
+def _read_key_pair(path: Path) -> tuple[str, str] | None:
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077 or info.st_uid != os.getuid():
+            return None
+        private = path.read_text(encoding="ascii")
+        # Our own key: parsed without OpenSSL's slow consistency check, only to derive its public half.
+        key = serialization.load_pem_private_key(
+            private.encode(), password=None, unsafe_skip_rsa_key_validation=True
+        )
+    except (OSError, UnicodeDecodeError, ValueError, TypeError):
+        return None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        return None
+    return private, _public_pem(key)
+
+
+def _public_pem(key: rsa.RSAPrivateKey) -> str:
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return public.decode()
 
 
 _IAT_LEEWAY_SECONDS = 60  # clock skew tolerated for a token issued 'in the future'
